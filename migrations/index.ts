@@ -1,0 +1,10 @@
+/**
+ * Every migration, in order. The migrator reads this record instead of the folder, so
+ * migrations load the same way under tsx, vitest and bundlers. Add each new file here.
+ */
+import type { Migration } from 'kysely/migration';
+import * as initial from './0001_initial.ts';
+
+export const migrations: Record<string, Migration> = {
+  '0001_initial': initial,
+};

@@ -1,0 +1,73 @@
+/**
+ * Builds the Hono app from the route modules. No I/O happens here or at import time: the
+ * dependencies arrive as arguments, so the same app runs under Node, in tests and at the edge.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { adminTokenAuthenticator, requireRole, requireStaff, type Authenticator } from './auth/middleware.ts';
+import type { Deps } from './deps.ts';
+import { PayloadTooLargeError } from './errors.ts';
+import type { AppEnv } from './http/context.ts';
+import { handleError, errorBody } from './http/errors.ts';
+
+export interface AppOptions {
+  /** Extra ways to recognise staff (console sessions, personal API tokens). */
+  authenticators?: Authenticator[];
+  /** Largest request body accepted, in bytes (imports have their own limit). */
+  maxBodyBytes?: number;
+  /**
+   * Returns the migrations not yet applied, for `/readyz`. Node passes the migrator's check; the
+   * edge, which cannot read the migrations folder, passes a query of its own or nothing.
+   */
+  pendingMigrations?: () => Promise<string[]>;
+}
+
+/** Creates the whole HTTP app: health checks, public pages, webhooks, staff API and console. */
+export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const authenticators = [adminTokenAuthenticator, ...(options.authenticators ?? [])];
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    c.set('deps', deps);
+    c.set('log', deps.logger.child({ requestId: c.get('requestId') }));
+    await next();
+  });
+  app.use(
+    bodyLimit({
+      maxSize: options.maxBodyBytes ?? 5 * 1024 * 1024,
+      onError: () => {
+        throw new PayloadTooLargeError('The request body is too large.');
+      },
+    }),
+  );
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await deps.db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();
+      const pending = (await options.pendingMigrations?.()) ?? [];
+      if (pending.length > 0) return c.json({ status: 'migrations_pending', pending }, 503);
+      return c.json({ status: 'ok' });
+    } catch (error) {
+      c.get('log').warn({ err: error }, 'readiness check failed');
+      return c.json({ status: 'database_unreachable' }, 503);
+    }
+  });
+
+  // Staff API: everything under /api except the public and webhook paths.
+  const staff = new Hono<AppEnv>();
+  staff.use(requireStaff(authenticators));
+  // Reads are open to every role; changes need an editor.
+  staff.use(async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    return requireRole('editor')(c, next);
+  });
+
+  app.route('/api', staff);
+
+  app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`), 404));
+  app.onError(handleError);
+  return app;
+}

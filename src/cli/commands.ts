@@ -1,0 +1,8 @@
+/**
+ * The command table. Each command lives in its own module under `src/cli/commands/`.
+ */
+import type { Command } from './main.ts';
+import { migrateCommand } from './commands/migrate.ts';
+import { serveCommand } from './commands/serve.ts';
+
+export const commands: Command[] = [serveCommand, migrateCommand];

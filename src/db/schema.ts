@@ -1,0 +1,240 @@
+/**
+ * Kysely table types, mirroring `migrations/`.
+ *
+ * Ids are `bigint` in SQL and strings here: both drivers are set to return int8 as text, so ids
+ * stay exact and are opaque strings in JSON.
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Id = Generated<string>;
+type Json<T> = ColumnType<T, T | string | undefined, T | string>;
+
+export type OptIn = 'single' | 'double';
+export type Visibility = 'public' | 'private';
+export type SubscriberStatus = 'active' | 'blocklisted' | 'erased';
+export type SubscriptionStatus = 'unconfirmed' | 'confirmed' | 'unsubscribed';
+export type ConsentAction =
+  | 'subscribed'
+  | 'confirmation_sent'
+  | 'confirmed'
+  | 'unsubscribed'
+  | 'resubscribed'
+  | 'preferences_changed'
+  | 'suppressed'
+  | 'unsuppressed'
+  | 'blocklisted'
+  | 'erased'
+  | 'imported'
+  | 'edited'
+  | 'expired';
+export type ConsentSource =
+  | 'form'
+  | 'api'
+  | 'one_click'
+  | 'page'
+  | 'staff'
+  | 'import'
+  | 'bounce'
+  | 'complaint'
+  | 'system';
+export type SuppressionReason = 'hard_bounce' | 'soft_bounces' | 'complaint' | 'manual' | 'erased';
+export type ContentKind = 'event' | 'publication' | 'news';
+export type CampaignStatus = 'draft' | 'scheduled' | 'sending' | 'paused' | 'sent' | 'cancelled';
+export type LedgerStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'skipped' | 'uncertain';
+export type LedgerOutcome = 'delivered' | 'soft_bounced' | 'bounced' | 'complained';
+
+/** The audience of a campaign or digest, as the API takes it. */
+export interface AudienceSpec {
+  lists?: string[];
+  segment?: string;
+  rule?: unknown;
+}
+
+export interface ListsTable {
+  id: Id;
+  slug: string;
+  name: string;
+  description: Generated<string>;
+  opt_in: Generated<OptIn>;
+  visibility: Generated<Visibility>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface TopicsTable {
+  id: Id;
+  slug: string;
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface SubscribersTable {
+  id: Id;
+  email: string;
+  name: Generated<string>;
+  status: Generated<SubscriberStatus>;
+  attributes: Json<Record<string, unknown>>;
+  source: Generated<string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SubscriberTopicsTable {
+  subscriber_id: string;
+  topic_id: string;
+}
+
+export interface SubscriptionsTable {
+  subscriber_id: string;
+  list_id: string;
+  status: SubscriptionStatus;
+  created_at: Timestamp;
+  confirmed_at: NullableTimestamp;
+  unsubscribed_at: NullableTimestamp;
+  updated_at: Timestamp;
+}
+
+export interface ConsentLogTable {
+  id: Id;
+  subscriber_id: string | null;
+  action: ConsentAction;
+  lists: Generated<string[]>;
+  source: ConsentSource;
+  ip: string | null;
+  user_agent: string | null;
+  details: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export interface SuppressionsTable {
+  id: Id;
+  email: string | null;
+  email_hash: string;
+  reason: SuppressionReason;
+  details: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export interface FeedsTable {
+  id: Id;
+  url: string;
+  kind: ContentKind;
+  name: Generated<string>;
+  poll_minutes: Generated<number>;
+  etag: string | null;
+  last_modified: string | null;
+  last_fetched_at: NullableTimestamp;
+  next_fetch_at: Timestamp;
+  last_error: string | null;
+  created_at: Timestamp;
+}
+
+export interface ContentItemsTable {
+  id: Id;
+  kind: ContentKind;
+  guid: string;
+  content_hash: string;
+  feed_id: string | null;
+  source: Generated<string>;
+  title: string;
+  summary: Generated<string>;
+  url: string | null;
+  image_url: string | null;
+  topics: Generated<string[]>;
+  language: string | null;
+  published_at: NullableTimestamp;
+  ingested_at: Timestamp;
+  starts_at: NullableTimestamp;
+  ends_at: NullableTimestamp;
+  timezone: string | null;
+  venue: string | null;
+  online: Generated<boolean>;
+  city: string | null;
+  country: string | null;
+  registration_url: string | null;
+  registration_deadline: NullableTimestamp;
+  authors: Generated<string[]>;
+  pdf_url: string | null;
+  updated_at: Timestamp;
+}
+
+export interface CampaignsTable {
+  id: Id;
+  subject: string;
+  preheader: Generated<string>;
+  intro: Generated<string>;
+  status: Generated<CampaignStatus>;
+  audience: Json<AudienceSpec>;
+  series: Generated<string>;
+  template: Generated<string>;
+  compose: Json<Record<string, unknown>>;
+  since: NullableTimestamp;
+  html: string | null;
+  text: string | null;
+  rendered_at: NullableTimestamp;
+  send_at: NullableTimestamp;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  status_reason: string | null;
+  audience_size: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CampaignItemsTable {
+  campaign_id: string;
+  content_item_id: string;
+  position: number;
+}
+
+export interface LedgerTable {
+  id: Id;
+  campaign_id: string;
+  subscriber_id: string;
+  email: string;
+  status: Generated<LedgerStatus>;
+  outcome: LedgerOutcome | null;
+  lease_until: NullableTimestamp;
+  worker_id: string | null;
+  attempts: Generated<number>;
+  ses_message_id: string | null;
+  error: string | null;
+  sent_at: NullableTimestamp;
+  updated_at: Timestamp;
+}
+
+export interface AuditLogTable {
+  id: Id;
+  actor: string;
+  action: string;
+  target: string | null;
+  details: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  lists: ListsTable;
+  topics: TopicsTable;
+  subscribers: SubscribersTable;
+  subscriber_topics: SubscriberTopicsTable;
+  subscriptions: SubscriptionsTable;
+  consent_log: ConsentLogTable;
+  suppressions: SuppressionsTable;
+  feeds: FeedsTable;
+  content_items: ContentItemsTable;
+  campaigns: CampaignsTable;
+  campaign_items: CampaignItemsTable;
+  ledger: LedgerTable;
+  audit_log: AuditLogTable;
+}
+
+export type ListRow = Selectable<ListsTable>;
+export type SubscriberRow = Selectable<SubscribersTable>;
+export type NewSubscriber = Insertable<SubscribersTable>;
+export type SubscriberUpdate = Updateable<SubscribersTable>;
+export type ContentItemRow = Selectable<ContentItemsTable>;
+export type NewContentItem = Insertable<ContentItemsTable>;
+export type CampaignRow = Selectable<CampaignsTable>;
+export type LedgerRow = Selectable<LedgerTable>;

@@ -1,0 +1,18 @@
+/**
+ * What a Node process adds to the shared app and runs beside it. Each background service is
+ * started here so that `serve` and the single-purpose workers agree on how.
+ */
+import type { AppOptions } from '../src/app.ts';
+import type { Runtime } from '../src/node/runtime.ts';
+import type { BackgroundService } from '../src/node/service.ts';
+
+/** App options that need Node (console sessions, MJML, the local SES). */
+export function nodeAppOptions(_runtime: Runtime): AppOptions {
+  return {};
+}
+
+/** Starts the send worker, scheduler and feed poller that the configuration enables. */
+export async function startBackgroundServices(_runtime: Runtime): Promise<BackgroundService[]> {
+  const services: BackgroundService[] = [];
+  return services;
+}

@@ -1,0 +1,101 @@
+/**
+ * `gazette serve`: migrations, the HTTP server, the send worker and the scheduler in one
+ * process. In embedded mode it also holds the data directory and runs the local SES.
+ */
+import { serve as serveHttp, type ServerType } from '@hono/node-server';
+import { createApp } from '../src/app.ts';
+import type { Environment } from '../src/config.ts';
+import { pendingMigrations } from '../src/db/migrate.ts';
+import { acquireLock } from '../src/node/data-dir.ts';
+import { startLocalSes, type LocalSes } from '../src/node/local-ses.ts';
+import { openRuntime, type Runtime } from '../src/node/runtime.ts';
+import type { BackgroundService } from '../src/node/service.ts';
+import { loadConfig } from '../src/config.ts';
+import { nodeAppOptions, startBackgroundServices } from './node-services.ts';
+
+export interface RunningServer {
+  url: string;
+  runtime: Runtime;
+  localSes?: LocalSes;
+  stop(): Promise<void>;
+}
+
+export interface ServeOptions {
+  /** Print the start-up banner on stdout (the CLI does; tests do not). */
+  banner?: boolean;
+}
+
+/** Starts everything and returns once the server listens. */
+export async function startServer(environment: Environment, options: ServeOptions = {}): Promise<RunningServer> {
+  const preliminary = loadConfig(environment);
+  const url = `http://localhost:${preliminary.port}`;
+  const releaseLock = preliminary.embedded ? acquireLock(preliminary.dataDir, url) : () => {};
+
+  let runtime: Runtime | undefined;
+  let localSes: LocalSes | undefined;
+  let http: ServerType | undefined;
+  let services: BackgroundService[] = [];
+
+  const stop = async () => {
+    const log = runtime?.logger;
+    log?.info('stopping');
+    if (http) await new Promise<void>((resolve) => http!.close(() => resolve()));
+    for (const service of services.reverse()) {
+      try {
+        await service.stop();
+      } catch (error) {
+        log?.error({ err: error, service: service.name }, 'service failed to stop cleanly');
+      }
+    }
+    await runtime?.close();
+    await localSes?.close();
+    releaseLock();
+    log?.info('stopped');
+  };
+
+  try {
+    runtime = await openRuntime(environment);
+    const { config, deps, logger } = runtime;
+    if (config.ses.local) localSes = await startLocalSes(config.ses.localPort);
+
+    const app = createApp(deps, {
+      ...nodeAppOptions(runtime),
+      pendingMigrations: () => pendingMigrations(deps.db),
+    });
+    http = await new Promise<ServerType>((resolve) => {
+      const server = serveHttp({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(server));
+    });
+    services = await startBackgroundServices(runtime);
+
+    logger.info({ port: config.port, embedded: config.embedded, services: services.map((s) => s.name) }, 'listening');
+    if (options.banner) printBanner(runtime, localSes);
+    return { url: `http://localhost:${config.port}`, runtime, localSes, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function printBanner(runtime: Runtime, localSes: LocalSes | undefined): void {
+  const { config } = runtime;
+  const base = `http://localhost:${config.port}`;
+  const lines = [
+    '',
+    '  Gazette is running.',
+    '',
+    `  Console      ${base}/console`,
+    `  API          ${base}/api`,
+    `  Public URL   ${config.publicUrl}`,
+    `  Mail viewer  ${localSes ? localSes.url : '(real SES: see the AWS console)'}`,
+    `  Database     ${config.embedded ? `PGlite in ${config.dataDir}/pg` : 'PostgreSQL (DATABASE_URL)'}`,
+  ];
+  if (config.embedded) {
+    lines.push(
+      runtime.firstStart
+        ? `  API token    ${config.adminApiToken}   (shown once; it is also in ${config.dataDir}/secrets.json)`
+        : `  API token    in ${config.dataDir}/secrets.json`,
+    );
+  }
+  lines.push('');
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
