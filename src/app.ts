@@ -65,7 +65,16 @@ export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
     return requireRole('editor')(c, next);
   });
 
+  // Route modules mount below, one line each, grouped by who may call them. Public pages and
+  // JSON: subscribe, confirm, preferences, unsubscribe, archive.
+
+  // Webhooks: authenticated by their own signatures, not by staff credentials.
+
+  // Staff JSON API (mounted on `staff`, under /api).
+
   app.route('/api', staff);
+
+  // Staff console pages.
 
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`), 404));
   app.onError(handleError);

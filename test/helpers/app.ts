@@ -7,6 +7,8 @@ import { loadConfig, type Environment } from '../../src/config.ts';
 import type { Db } from '../../src/db/connect.ts';
 import type { Deps } from '../../src/deps.ts';
 import type { Mailer } from '../../src/delivery/mailer.ts';
+import { createInlineQueue, type InlineQueue } from '../../src/jobs/queue.ts';
+import { jobHandlers } from '../../src/jobs/handlers.ts';
 import { silentLogger } from '../../src/log.ts';
 
 export const TEST_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -20,7 +22,7 @@ export interface TestAppOptions {
 }
 
 /** Returns the deps a test app is built from. */
-export function testDeps(db: Db, options: TestAppOptions = {}): Deps {
+export function testDeps(db: Db, options: TestAppOptions = {}): Deps & { jobs: InlineQueue } {
   const config = loadConfig({
     ADMIN_API_TOKEN: TEST_TOKEN,
     SECRET_KEY: TEST_SECRET,
@@ -28,14 +30,17 @@ export function testDeps(db: Db, options: TestAppOptions = {}): Deps {
     NODE_ENV: 'test',
     ...options.env,
   });
-  return {
+  const deps: Deps & { jobs: InlineQueue } = {
     db,
     config,
     logger: silentLogger(),
     signer: createSigner(TEST_SECRET),
     mailer: options.mailer,
     now: options.now ?? (() => new Date()),
+    // Jobs run in this process right away; `await deps.jobs.idle()` waits for them.
+    jobs: createInlineQueue(jobHandlers, () => deps),
   };
+  return deps;
 }
 
 /** Creates the app and a `request` helper that sends the staff token unless told otherwise. */
