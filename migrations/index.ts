@@ -4,7 +4,9 @@
  */
 import type { Migration } from 'kysely/migration';
 import * as initial from './0001_initial.ts';
+import * as engagement from './0002_engagement.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_engagement': engagement,
 };

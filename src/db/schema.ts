@@ -214,6 +214,19 @@ export interface AuditLogTable {
   created_at: Timestamp;
 }
 
+export interface EngagementEventsTable {
+  id: Id;
+  campaign_id: string | null;
+  subscriber_id: string | null;
+  ledger_id: string | null;
+  kind: 'open' | 'click';
+  url: string | null;
+  user_agent: string | null;
+  is_machine: Generated<boolean>;
+  source: Generated<'ses' | 'redirect'>;
+  created_at: Timestamp;
+}
+
 export interface Database {
   lists: ListsTable;
   topics: TopicsTable;
@@ -228,6 +241,7 @@ export interface Database {
   campaign_items: CampaignItemsTable;
   ledger: LedgerTable;
   audit_log: AuditLogTable;
+  engagement_events: EngagementEventsTable;
 }
 
 export type ListRow = Selectable<ListsTable>;

@@ -1,0 +1,25 @@
+/**
+ * A campaign rendered once, ready for personalisation: the send loop asks it for the body a
+ * recipient gets, then fills in the merge fields (`merge-fields.ts`). A campaign whose content
+ * depends on the subscriber's topics (a digest with per-subscriber filtering) has one variant
+ * per distinct selection; every other campaign has one.
+ */
+
+export interface RenderedBody {
+  html: string;
+  text: string;
+}
+
+export interface RenderedCampaign {
+  campaignId: string;
+  subject: string;
+  preheader: string;
+  /** `List-Id` value, e.g. `Monthly newsletter <monthly.news.example.org>`. */
+  listId: string;
+  /** List ids the campaign was sent to; the unsubscribe link of each copy names them. */
+  listIds: string[];
+  /** True when `bodyFor` depends on the recipient's topics. */
+  perTopic: boolean;
+  /** The body for one recipient; `topics` are the subscriber's topic slugs (used when `perTopic`). */
+  bodyFor(recipient: { subscriberId: string; topics?: string[] }): RenderedBody | undefined;
+}
