@@ -3,6 +3,7 @@
  * started here so that `serve` and the single-purpose workers agree on how.
  */
 import type { AppOptions } from '../src/app.ts';
+import { jobHandlers } from '../src/jobs/handlers.ts';
 import type { Runtime } from '../src/node/runtime.ts';
 import type { BackgroundService } from '../src/node/service.ts';
 
@@ -12,7 +13,10 @@ export function nodeAppOptions(_runtime: Runtime): AppOptions {
 }
 
 /** Starts the send worker, scheduler and feed poller that the configuration enables. */
-export async function startBackgroundServices(_runtime: Runtime): Promise<BackgroundService[]> {
+export async function startBackgroundServices(runtime: Runtime): Promise<BackgroundService[]> {
   const services: BackgroundService[] = [];
+  if (runtime.config.workerEnabled && runtime.jobs.kind === 'pgboss') {
+    services.push(await runtime.jobs.queue.work(jobHandlers, () => runtime.deps));
+  }
   return services;
 }

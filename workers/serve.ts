@@ -54,7 +54,7 @@ export async function startServer(environment: Environment, options: ServeOption
   };
 
   try {
-    runtime = await openRuntime(environment);
+    runtime = await openRuntime(environment, { jobs: 'pgboss' });
     const { config, deps, logger } = runtime;
     if (config.ses.local) localSes = await startLocalSes(config.ses.localPort);
 

@@ -18,6 +18,8 @@ export interface EmbeddedSecrets {
 
 export interface LockInfo {
   pid: number;
+  /** Distinguishes two owners in one process (tests start several servers). */
+  owner: string;
   url: string;
   startedAt: string;
 }
@@ -64,13 +66,13 @@ export function readLock(dataDir: string): LockInfo | undefined {
 export function acquireLock(dataDir: string, url: string): () => void {
   mkdirSync(dataDir, { recursive: true });
   const holder = readLock(dataDir);
-  if (holder && holder.pid !== process.pid) throw new DataDirLockedError(dataDir, holder);
+  if (holder) throw new DataDirLockedError(dataDir, holder);
   const file = lockFile(dataDir);
-  const info: LockInfo = { pid: process.pid, url, startedAt: new Date().toISOString() };
+  const info: LockInfo = { pid: process.pid, owner: randomToken(8), url, startedAt: new Date().toISOString() };
   writeFileSync(file, JSON.stringify(info));
   return () => {
     const current = readLock(dataDir);
-    if (current?.pid === process.pid) rmSync(file, { force: true });
+    if (current?.owner === info.owner) rmSync(file, { force: true });
   };
 }
 

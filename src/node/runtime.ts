@@ -10,7 +10,10 @@ import { migrateToLatest } from '../db/migrate.ts';
 import { createSesMailer } from '../delivery/ses.ts';
 import type { Deps } from '../deps.ts';
 import { createLogger, type Logger } from '../log.ts';
+import { createInlineQueue, type InlineQueue } from '../jobs/queue.ts';
+import { jobHandlers } from '../jobs/handlers.ts';
 import { loadOrCreateSecrets } from './data-dir.ts';
+import { createPgBossQueue, type PgBossQueue } from './jobs.ts';
 
 export interface Runtime {
   deps: Deps;
@@ -19,6 +22,8 @@ export interface Runtime {
   logger: Logger;
   /** True when this start generated the embedded secrets (print the token once). */
   firstStart: boolean;
+  /** The job queue: pg-boss for servers and workers, in-process for CLI tools. */
+  jobs: { kind: 'pgboss'; queue: PgBossQueue } | { kind: 'inline'; queue: InlineQueue };
   close(): Promise<void>;
 }
 
@@ -26,6 +31,11 @@ export interface RuntimeOptions {
   /** Run pending migrations after connecting (default true). */
   migrate?: boolean;
   logger?: Logger;
+  /**
+   * `pgboss` (servers and workers) queues jobs in the database for any worker process;
+   * `inline` (CLI tools) runs them in this process. Default `inline`.
+   */
+  jobs?: 'pgboss' | 'inline';
 }
 
 /** Builds the runtime. In embedded mode the caller must hold the data directory lock first. */
@@ -69,12 +79,32 @@ export async function openRuntime(environment: Environment, options: RuntimeOpti
     now: () => new Date(),
   };
 
+  let jobs: Runtime['jobs'];
+  if (options.jobs === 'pgboss') {
+    const queue = createPgBossQueue(database, logger);
+    try {
+      await queue.start();
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+    jobs = { kind: 'pgboss', queue };
+  } else {
+    jobs = { kind: 'inline', queue: createInlineQueue(jobHandlers, () => deps) };
+  }
+  deps.jobs = jobs.queue;
+
   return {
     deps,
     config,
     database,
     logger,
     firstStart,
-    close: () => database.close(),
+    jobs,
+    close: async () => {
+      if (jobs.kind === 'pgboss') await jobs.queue.stop();
+      else await jobs.queue.idle();
+      await database.close();
+    },
   };
 }
