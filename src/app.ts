@@ -10,6 +10,7 @@ import type { Deps } from './deps.ts';
 import { PayloadTooLargeError } from './errors.ts';
 import type { AppEnv } from './http/context.ts';
 import { handleError, errorBody } from './http/errors.ts';
+import { segmentRoutes } from './segments/routes.ts';
 
 export interface AppOptions {
   /** Extra ways to recognise staff (console sessions, personal API tokens). */
@@ -71,6 +72,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
   // Webhooks: authenticated by their own signatures, not by staff credentials.
 
   // Staff JSON API (mounted on `staff`, under /api).
+  staff.route('/segments', segmentRoutes());
 
   app.route('/api', staff);
 

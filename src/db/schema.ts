@@ -227,6 +227,16 @@ export interface EngagementEventsTable {
   created_at: Timestamp;
 }
 
+export interface SegmentsTable {
+  id: Id;
+  name: string;
+  description: Generated<string>;
+  /** A segment rule (`src/segments/rule.ts`), validated before it is stored. */
+  rule: Json<unknown>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   lists: ListsTable;
   topics: TopicsTable;
@@ -242,6 +252,7 @@ export interface Database {
   ledger: LedgerTable;
   audit_log: AuditLogTable;
   engagement_events: EngagementEventsTable;
+  segments: SegmentsTable;
 }
 
 export type ListRow = Selectable<ListsTable>;
