@@ -5,7 +5,10 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
-import { adminTokenAuthenticator, requireRole, requireStaff, type Authenticator } from './auth/middleware.ts';
+import { auditChanges } from './auth/audit.ts';
+import { staffAccountRoutes } from './auth/routes.ts';
+import { consoleRoutes } from './console/app.tsx';
+import { defaultAuthenticators, requireRole, requireStaff, type Authenticator } from './auth/middleware.ts';
 import type { Deps } from './deps.ts';
 import { PayloadTooLargeError } from './errors.ts';
 import type { AppEnv } from './http/context.ts';
@@ -27,7 +30,7 @@ export interface AppOptions {
 /** Creates the whole HTTP app: health checks, public pages, webhooks, staff API and console. */
 export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const authenticators = [adminTokenAuthenticator, ...(options.authenticators ?? [])];
+  const authenticators = [...defaultAuthenticators, ...(options.authenticators ?? [])];
 
   app.use(requestId());
   app.use(async (c, next) => {
@@ -65,6 +68,8 @@ export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     return requireRole('editor')(c, next);
   });
+  // Every change a staff member makes is written to the audit log.
+  staff.use(auditChanges());
 
   // Route modules mount below, one line each, grouped by who may call them. Public pages and
   // JSON: subscribe, confirm, preferences, unsubscribe, archive.
@@ -73,10 +78,12 @@ export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
 
   // Staff JSON API (mounted on `staff`, under /api).
   staff.route('/segments', segmentRoutes());
+  staff.route('/', staffAccountRoutes());
 
   app.route('/api', staff);
 
   // Staff console pages.
+  app.route('/console', consoleRoutes());
 
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`), 404));
   app.onError(handleError);

@@ -9,6 +9,7 @@ import { pendingMigrations } from '../src/db/migrate.ts';
 import { acquireLock } from '../src/node/data-dir.ts';
 import { startLocalSes, type LocalSes } from '../src/node/local-ses.ts';
 import { openRuntime, type Runtime } from '../src/node/runtime.ts';
+import { ensureFirstAdministrator } from '../src/auth/staff.ts';
 import type { BackgroundService } from '../src/node/service.ts';
 import { loadConfig } from '../src/config.ts';
 import { nodeAppOptions, startBackgroundServices } from './node-services.ts';
@@ -68,7 +69,10 @@ export async function startServer(environment: Environment, options: ServeOption
     services = await startBackgroundServices(runtime);
 
     logger.info({ port: config.port, embedded: config.embedded, services: services.map((s) => s.name) }, 'listening');
-    if (options.banner) printBanner(runtime, localSes);
+    // With no staff account at all, the first start creates an administrator and shows its
+    // password once, on the terminal only (never in the log).
+    const firstAdmin = options.banner ? await ensureFirstAdministrator(deps.db) : undefined;
+    if (options.banner) printBanner(runtime, localSes, firstAdmin);
     return { url: `http://localhost:${config.port}`, runtime, localSes, stop };
   } catch (error) {
     await stop();
@@ -76,7 +80,7 @@ export async function startServer(environment: Environment, options: ServeOption
   }
 }
 
-function printBanner(runtime: Runtime, localSes: LocalSes | undefined): void {
+function printBanner(runtime: Runtime, localSes: LocalSes | undefined, firstAdmin?: { email: string; password: string }): void {
   const { config } = runtime;
   const base = `http://localhost:${config.port}`;
   const lines = [
@@ -94,6 +98,12 @@ function printBanner(runtime: Runtime, localSes: LocalSes | undefined): void {
       runtime.firstStart
         ? `  API token    ${config.adminApiToken}   (shown once; it is also in ${config.dataDir}/secrets.json)`
         : `  API token    in ${config.dataDir}/secrets.json`,
+    );
+  }
+  if (firstAdmin) {
+    lines.push(
+      `  Sign in      ${base}/console/sign-in as ${firstAdmin.email}`,
+      `               password ${firstAdmin.password}   (shown once; change it under Your account)`,
     );
   }
   lines.push('');

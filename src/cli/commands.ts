@@ -4,5 +4,6 @@
 import type { Command } from './main.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { serveCommand } from './commands/serve.ts';
+import { userCommand } from './commands/user.ts';
 
-export const commands: Command[] = [serveCommand, migrateCommand];
+export const commands: Command[] = [serveCommand, migrateCommand, userCommand];

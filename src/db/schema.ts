@@ -237,6 +237,52 @@ export interface SegmentsTable {
   updated_at: Timestamp;
 }
 
+export type StaffRoleName = 'admin' | 'editor' | 'viewer';
+
+export interface StaffUsersTable {
+  id: Id;
+  email: string;
+  name: Generated<string>;
+  role: StaffRoleName;
+  password_hash: string;
+  timezone: Generated<string>;
+  disabled_at: NullableTimestamp;
+  last_sign_in_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SessionsTable {
+  id: Id;
+  token_hash: string;
+  user_id: string;
+  user_agent: string | null;
+  ip: string | null;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface ApiTokensTable {
+  id: Id;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  prefix: string;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+  expires_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface LoginAttemptsTable {
+  id: Id;
+  email: string;
+  ip: Generated<string>;
+  succeeded: boolean;
+  created_at: Timestamp;
+}
+
 export interface Database {
   lists: ListsTable;
   topics: TopicsTable;
@@ -253,6 +299,10 @@ export interface Database {
   audit_log: AuditLogTable;
   engagement_events: EngagementEventsTable;
   segments: SegmentsTable;
+  staff_users: StaffUsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  login_attempts: LoginAttemptsTable;
 }
 
 export type ListRow = Selectable<ListsTable>;

@@ -15,11 +15,26 @@ export interface StaffPrincipal {
   userId?: string;
 }
 
+/** The signed-in staff member on a console page. */
+export interface ConsoleSession {
+  userId: string;
+  email: string;
+  name: string;
+  role: StaffRole;
+  /** IANA zone in which the console shows dates. */
+  timezone: string;
+  csrfToken: string;
+}
+
 export interface AppEnv {
   Variables: {
     deps: Deps;
     requestId: string;
     log: Logger;
     staff?: StaffPrincipal;
+    /** Extra facts for the audit row of this request (see `auditChanges`). */
+    auditDetails?: Record<string, unknown>;
+    /** Console requests: the signed-in account and the CSRF token its forms carry. */
+    session?: ConsoleSession;
   };
 }
