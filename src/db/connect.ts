@@ -44,6 +44,17 @@ export function connectPostgres(connectionString: string, poolSize = 10): Databa
     onnotice: () => {},
     // Dates travel as timestamptz; keep the session in UTC so `now()` arithmetic is predictable.
     connection: { TimeZone: 'UTC' },
+    types: {
+      // Callers pass json/jsonb values already serialised (`JSON.stringify`), which PGlite stores
+      // as they are; postgres.js would encode such a string a second time and store a JSON string.
+      // Strings go through unchanged, anything else is serialised here.
+      json: {
+        to: 3802,
+        from: [114, 3802],
+        serialize: (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value)),
+        parse: (value: string) => JSON.parse(value),
+      },
+    },
   });
   const db = new Kysely<Schema>({ dialect: new PostgresJSDialect({ postgres: client }) });
   return {
