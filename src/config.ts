@@ -73,6 +73,14 @@ const schema = z.object({
   ),
   GAZETTE_URL: url('an absolute URL such as http://localhost:3000'),
   SNS_TOPIC_ARNS: optionalString,
+  SOFT_BOUNCE_LIMIT: z.coerce.number({ message: 'expected a whole number' }).int().min(1).default(3),
+  SOFT_BOUNCE_WINDOW: z.coerce.number({ message: 'expected a whole number' }).int().min(1).default(5),
+  COMPLAINT_PAUSE_RATE: z.coerce
+    .number({ message: 'expected a fraction such as 0.003' })
+    .positive('expected a fraction above 0')
+    .max(1, 'expected a fraction up to 1')
+    .default(0.003),
+  COMPLAINT_PAUSE_MIN_SENDS: z.coerce.number({ message: 'expected a whole number' }).int().min(1).default(500),
   METRICS_TOKEN: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CONFIRMATION_TTL_HOURS: positiveNumber(72),
@@ -115,6 +123,16 @@ export interface Config {
   };
   gazetteUrl: string;
   snsTopicArns: string[];
+  feedback: {
+    /** Transient bounces that suppress an address when they fall within `softBounceWindow` sends. */
+    softBounceLimit: number;
+    /** How many of an address's latest sends the soft-bounce count looks at. */
+    softBounceWindow: number;
+    /** Complaint rate (complaints per sent message) above which a sending campaign pauses itself. */
+    complaintPauseRate: number;
+    /** Sent messages a campaign needs before its complaint rate can pause it. */
+    complaintPauseMinSends: number;
+  };
   metricsToken: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   subscriptions: {
@@ -197,6 +215,12 @@ export function loadConfig(environment: Environment): Config {
       .split(',')
       .map((arn) => arn.trim())
       .filter(Boolean),
+    feedback: {
+      softBounceLimit: e.SOFT_BOUNCE_LIMIT,
+      softBounceWindow: Math.max(e.SOFT_BOUNCE_WINDOW, e.SOFT_BOUNCE_LIMIT),
+      complaintPauseRate: e.COMPLAINT_PAUSE_RATE,
+      complaintPauseMinSends: e.COMPLAINT_PAUSE_MIN_SENDS,
+    },
     metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,
     subscriptions: {

@@ -179,6 +179,8 @@ export interface CampaignsTable {
   finished_at: NullableTimestamp;
   status_reason: string | null;
   audience_size: number | null;
+  /** Gazette's signed redirect links for clicks; off by default. */
+  click_tracking: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -283,6 +285,62 @@ export interface LoginAttemptsTable {
   created_at: Timestamp;
 }
 
+export type FeedbackSnsType = 'Notification' | 'SubscriptionConfirmation' | 'UnsubscribeConfirmation' | 'bare';
+export type FeedbackEventKind =
+  | 'hard_bounce'
+  | 'soft_bounce'
+  | 'uncounted_bounce'
+  | 'suppressed_bounce'
+  | 'complaint'
+  | 'suppressed_complaint'
+  | 'delivery'
+  | 'delivery_delay'
+  | 'reject'
+  | 'rendering_failure';
+export type SentMessageKind = 'confirmation' | 'test' | 'transactional';
+
+export interface FeedbackNotificationsTable {
+  message_id: string;
+  content_key: string | null;
+  sns_type: FeedbackSnsType;
+  topic_arn: string | null;
+  source: 'webhook' | 'replay';
+  event_type: string | null;
+  ses_message_id: string | null;
+  status: 'processed' | 'ignored';
+  raw: Json<unknown>;
+  summary: Json<Record<string, unknown>>;
+  sent_at: NullableTimestamp;
+  received_at: Timestamp;
+}
+
+export interface FeedbackEventsTable {
+  id: Id;
+  notification_id: string;
+  kind: FeedbackEventKind;
+  email_hash: string | null;
+  ses_message_id: string | null;
+  detail: string | null;
+  ledger_id: string | null;
+  sent_message_id: string | null;
+  campaign_id: string | null;
+  sent_at: NullableTimestamp;
+  occurred_at: Timestamp;
+  created_at: Timestamp;
+}
+
+export interface SentMessagesTable {
+  id: Id;
+  ses_message_id: string;
+  email: string;
+  kind: SentMessageKind;
+  campaign_id: string | null;
+  subscriber_id: string | null;
+  outcome: LedgerOutcome | null;
+  sent_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   lists: ListsTable;
   topics: TopicsTable;
@@ -303,6 +361,9 @@ export interface Database {
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   login_attempts: LoginAttemptsTable;
+  feedback_notifications: FeedbackNotificationsTable;
+  feedback_events: FeedbackEventsTable;
+  sent_messages: SentMessagesTable;
 }
 
 export type ListRow = Selectable<ListsTable>;
