@@ -13,6 +13,9 @@ import type { Deps } from './deps.ts';
 import { PayloadTooLargeError } from './errors.ts';
 import type { AppEnv } from './http/context.ts';
 import { handleError, errorBody } from './http/errors.ts';
+import { feedbackRoutes } from './feedback/routes.ts';
+import type { SnsFetch } from './feedback/sns.ts';
+import { createSnsEndpoint, sesWebhookRoutes, trackedLinkRoutes } from './feedback/webhook-routes.ts';
 import { segmentRoutes } from './segments/routes.ts';
 
 export interface AppOptions {
@@ -25,6 +28,11 @@ export interface AppOptions {
    * edge, which cannot read the migrations folder, passes a query of its own or nothing.
    */
   pendingMigrations?: () => Promise<string[]>;
+  /**
+   * Fetches SNS signing certificates and calls SubscribeURLs (default: `fetch`); tests pass a
+   * local function so they never reach the network.
+   */
+  snsFetch?: SnsFetch;
 }
 
 /** Creates the whole HTTP app: health checks, public pages, webhooks, staff API and console. */
@@ -75,10 +83,13 @@ export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
   // JSON: subscribe, confirm, preferences, unsubscribe, archive.
 
   // Webhooks: authenticated by their own signatures, not by staff credentials.
+  app.route('/', sesWebhookRoutes(createSnsEndpoint(options.snsFetch)));
+  app.route('/', trackedLinkRoutes());
 
   // Staff JSON API (mounted on `staff`, under /api).
   staff.route('/segments', segmentRoutes());
   staff.route('/', staffAccountRoutes());
+  staff.route('/', feedbackRoutes());
 
   app.route('/api', staff);
 

@@ -2,8 +2,9 @@
  * The command table. Each command lives in its own module under `src/cli/commands/`.
  */
 import type { Command } from './main.ts';
+import { feedbackCommand } from './commands/feedback.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { serveCommand } from './commands/serve.ts';
 import { userCommand } from './commands/user.ts';
 
-export const commands: Command[] = [serveCommand, migrateCommand, userCommand];
+export const commands: Command[] = [serveCommand, migrateCommand, userCommand, feedbackCommand];
