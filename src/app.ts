@@ -17,6 +17,7 @@ import { feedbackRoutes } from './feedback/routes.ts';
 import type { SnsFetch } from './feedback/sns.ts';
 import { createSnsEndpoint, sesWebhookRoutes, trackedLinkRoutes } from './feedback/webhook-routes.ts';
 import { segmentRoutes } from './segments/routes.ts';
+import { deliveryRoutes } from './delivery/routes.ts';
 
 export interface AppOptions {
   /** Extra ways to recognise staff (console sessions, personal API tokens). */
@@ -90,6 +91,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
   staff.route('/segments', segmentRoutes());
   staff.route('/', staffAccountRoutes());
   staff.route('/', feedbackRoutes());
+  staff.route('/campaigns', deliveryRoutes());
 
   app.route('/api', staff);
 

@@ -87,6 +87,10 @@ const schema = z.object({
   UNCONFIRMED_EXPIRY_DAYS: positiveNumber(30),
   SEND_BATCH_SIZE: positiveNumber(50),
   SEND_LEASE_SECONDS: positiveNumber(120),
+  SEND_CONCURRENCY: positiveNumber(8),
+  SEND_RAMP_UP_DAYS: z.coerce.number({ message: 'expected a number of days' }).int().min(0).default(0),
+  SEND_MAX_LATENESS_MINUTES: positiveNumber(60),
+  SEND_POLL_MS: positiveNumber(1000),
   WORKER_ENABLED: booleanFlag(true),
   SCHEDULER_ENABLED: booleanFlag(true),
 });
@@ -142,6 +146,14 @@ export interface Config {
   sending: {
     batchSize: number;
     leaseSeconds: number;
+    /** Concurrent SES calls per worker process. */
+    concurrency: number;
+    /** Days over which a new SES account's rate ramps up to its maximum; 0 sends at full rate. */
+    rampUpDays: number;
+    /** A scheduled send that would start later than this after `send_at` waits for a person. */
+    maxLatenessMinutes: number;
+    /** How often an idle worker looks for work, in milliseconds. */
+    pollIntervalMs: number;
   };
   workerEnabled: boolean;
   schedulerEnabled: boolean;
@@ -230,6 +242,10 @@ export function loadConfig(environment: Environment): Config {
     sending: {
       batchSize: Math.floor(e.SEND_BATCH_SIZE),
       leaseSeconds: e.SEND_LEASE_SECONDS,
+      concurrency: Math.floor(e.SEND_CONCURRENCY),
+      rampUpDays: e.SEND_RAMP_UP_DAYS,
+      maxLatenessMinutes: e.SEND_MAX_LATENESS_MINUTES,
+      pollIntervalMs: e.SEND_POLL_MS,
     },
     workerEnabled: e.WORKER_ENABLED,
     schedulerEnabled: e.SCHEDULER_ENABLED,

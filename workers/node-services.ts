@@ -6,6 +6,7 @@ import type { AppOptions } from '../src/app.ts';
 import { jobHandlers } from '../src/jobs/handlers.ts';
 import type { Runtime } from '../src/node/runtime.ts';
 import type { BackgroundService } from '../src/node/service.ts';
+import { createSendWorker } from '../src/delivery/worker.ts';
 
 /** App options that need Node (console sessions, MJML, the local SES). */
 export function nodeAppOptions(_runtime: Runtime): AppOptions {
@@ -17,6 +18,12 @@ export async function startBackgroundServices(runtime: Runtime): Promise<Backgro
   const services: BackgroundService[] = [];
   if (runtime.config.workerEnabled && runtime.jobs.kind === 'pgboss') {
     services.push(await runtime.jobs.queue.work(jobHandlers, () => runtime.deps));
+  }
+  if (runtime.config.workerEnabled) {
+    // The send worker also starts scheduled campaigns when they fall due.
+    const worker = createSendWorker(runtime.deps);
+    worker.start();
+    services.push({ name: 'send-worker', stop: () => worker.stop() });
   }
   return services;
 }

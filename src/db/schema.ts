@@ -341,6 +341,15 @@ export interface SentMessagesTable {
   updated_at: Timestamp;
 }
 
+export interface SendRateBucketsTable {
+  name: string;
+  rate: number;
+  capacity: number;
+  tokens: number;
+  refilled_at: Timestamp;
+  created_at: Timestamp;
+}
+
 export interface Database {
   lists: ListsTable;
   topics: TopicsTable;
@@ -364,6 +373,7 @@ export interface Database {
   feedback_notifications: FeedbackNotificationsTable;
   feedback_events: FeedbackEventsTable;
   sent_messages: SentMessagesTable;
+  send_rate_buckets: SendRateBucketsTable;
 }
 
 export type ListRow = Selectable<ListsTable>;

@@ -1,0 +1,86 @@
+/**
+ * One recipient's copy of a campaign: the body rendered once per campaign with that
+ * recipient's merge fields filled in (HTML-escaped in HTML), wrapped in a MIME message with the
+ * bulk-mail headers (one-click `List-Unsubscribe`, `List-Id`, `X-Gazette-Campaign`, `Feedback-ID`).
+ */
+import type { RenderedCampaign } from '../campaigns/rendered.ts';
+import { fillMergeFields, type MergeValues } from '../campaigns/merge-fields.ts';
+import type { Deps } from '../deps.ts';
+import { preferencesUrl, unsubscribeUrl } from '../public/links.ts';
+import type { OutgoingMessage } from './mailer.ts';
+import { bareAddress, buildMime } from './mime.ts';
+
+/** Gmail clips an HTML body over about 102 KB; Gazette warns from 100 KB. */
+export const clipThresholdBytes = 100 * 1024;
+
+export interface Recipient {
+  subscriberId: string;
+  email: string;
+  name: string;
+  topics?: string[];
+}
+
+/** Returns a warning when the campaign's HTML would be clipped by Gmail, else undefined. */
+export function bodySizeWarning(rendered: RenderedCampaign): string | undefined {
+  const body = rendered.bodyFor({ subscriberId: '0' });
+  if (!body) return undefined;
+  const bytes = new TextEncoder().encode(body.html).byteLength;
+  if (bytes <= clipThresholdBytes) return undefined;
+  return `The HTML body is ${Math.round(bytes / 1024)} KB; Gmail clips messages over about 102 KB, so readers there see a "view entire message" link.`;
+}
+
+/** Returns the merge values for one recipient: name, address, unsubscribe and preference URLs. */
+export async function mergeValuesFor(deps: Deps, rendered: RenderedCampaign, recipient: Recipient): Promise<MergeValues> {
+  const { signer, config } = deps;
+  return {
+    name: recipient.name,
+    email: recipient.email,
+    unsubscribeUrl: await unsubscribeUrl(signer, config.publicUrl, {
+      s: recipient.subscriberId,
+      l: rendered.listIds,
+      c: rendered.campaignId,
+    }),
+    preferencesUrl: await preferencesUrl(signer, config.publicUrl, recipient.subscriberId),
+  };
+}
+
+/**
+ * Builds the message for one recipient, or returns undefined when the campaign has no content
+ * for them (a per-topic variant with nothing in their topics).
+ */
+export async function personalise(
+  deps: Deps,
+  rendered: RenderedCampaign,
+  recipient: Recipient,
+): Promise<OutgoingMessage | undefined> {
+  const body = rendered.bodyFor({ subscriberId: recipient.subscriberId, topics: recipient.topics });
+  if (!body) return undefined;
+
+  const { config } = deps;
+  const values = await mergeValuesFor(deps, rendered, recipient);
+  const raw = await buildMime({
+    from: config.mail.from,
+    to: recipient.email,
+    toName: recipient.name || undefined,
+    subject: fillMergeFields(rendered.subject, values, 'text'),
+    html: fillMergeFields(body.html, values, 'html'),
+    text: fillMergeFields(body.text, values, 'text'),
+    list: {
+      unsubscribeUrl: values.unsubscribeUrl!,
+      unsubscribeMailto: config.mail.unsubscribeMailto,
+      id: rendered.listId,
+    },
+    headers: {
+      'X-Gazette-Campaign': rendered.campaignId,
+      // SES passes Feedback-ID through to Gmail's feedback loop, which groups complaints by it.
+      'Feedback-ID': `${rendered.campaignId}:gazette`,
+    },
+  });
+  return {
+    from: bareAddress(config.mail.from),
+    to: [recipient.email],
+    raw,
+    configurationSet: config.ses.configurationSet,
+    tags: { campaign: rendered.campaignId },
+  };
+}
