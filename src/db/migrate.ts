@@ -11,7 +11,10 @@ export class MigrationError extends Error {
 }
 
 function migrator(db: Db): Migrator {
-  return new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  // Each area owns a numbered range (0010 subscribers, 0040 delivery, 0060 segments, ...) and
+  // the areas land in any order, so a database may already have a higher number applied when a
+  // lower one arrives.
+  return new Migrator({ db, provider: { getMigrations: async () => migrations }, allowUnorderedMigrations: true });
 }
 
 /** Applies every pending migration and returns the names applied; throws if one fails. */

@@ -10,7 +10,7 @@ import type { Db } from '../db/connect.ts';
 import type { Deps } from '../deps.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { offsetOf, type Page } from '../http/pagination.ts';
-import { audienceQuery } from '../segments/audience.ts';
+import { audienceQuery, resolveAudience } from '../segments/audience.ts';
 import { bodySizeWarning } from './personalise.ts';
 import { renderedFromColumns, type RenderedLoader } from './rendered-source.ts';
 
@@ -59,8 +59,9 @@ export async function startSend(deps: Deps, campaignId: string, options: StartSe
     }
 
     // The audience query already excludes inactive subscribers, suppressed addresses and anyone
-    // without a confirmed subscription to one of the chosen lists.
-    const audience = audienceQuery(trx, campaign.audience);
+    // without a confirmed subscription to one of the chosen lists. A saved segment is read
+    // inside this transaction, so the ledger matches the segment as it is at the start.
+    const audience = audienceQuery(trx, await resolveAudience(trx, campaign.audience));
     await trx
       .insertInto('ledger')
       .columns(['campaign_id', 'subscriber_id', 'email'])
