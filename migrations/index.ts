@@ -9,6 +9,7 @@ import * as delivery from './0040_delivery.ts';
 import * as feedback from './0050_feedback.ts';
 import * as segments from './0060_segments.ts';
 import * as staff from './0070_staff.ts';
+import * as digests from './0090_digests.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0050_feedback': feedback,
   '0060_segments': segments,
   '0070_staff': staff,
+  '0090_digests': digests,
 };

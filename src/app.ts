@@ -16,6 +16,7 @@ import { handleError, errorBody } from './http/errors.ts';
 import { feedbackRoutes } from './feedback/routes.ts';
 import type { SnsFetch } from './feedback/sns.ts';
 import { createSnsEndpoint, sesWebhookRoutes, trackedLinkRoutes } from './feedback/webhook-routes.ts';
+import { digestRoutes, notificationRoutes, scheduleRoutes } from './digests/routes.ts';
 import { segmentRoutes } from './segments/routes.ts';
 import { deliveryRoutes } from './delivery/routes.ts';
 
@@ -92,6 +93,9 @@ export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
   staff.route('/', staffAccountRoutes());
   staff.route('/', feedbackRoutes());
   staff.route('/campaigns', deliveryRoutes());
+  staff.route('/digests', digestRoutes());
+  staff.route('/schedules', scheduleRoutes());
+  staff.route('/notifications', notificationRoutes());
 
   app.route('/api', staff);
 

@@ -179,6 +179,10 @@ export interface CampaignsTable {
   finished_at: NullableTimestamp;
   status_reason: string | null;
   audience_size: number | null;
+  /** The schedule whose fire created this issue, if any. */
+  schedule_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The digest this issue is a run of, if any (its series is `digest:<id>`). */
+  digest_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** Gazette's signed redirect links for clicks; off by default. */
   click_tracking: Generated<boolean>;
   created_at: Timestamp;
@@ -350,6 +354,72 @@ export interface SendRateBucketsTable {
   created_at: Timestamp;
 }
 
+export type MissedFirePolicy = 'catch_up' | 'skip';
+export type ScheduleFireStatus = 'running' | 'scheduled' | 'draft' | 'skipped_empty' | 'missed' | 'failed';
+export type EditorNotificationKind = 'digest_awaiting_approval' | 'digest_failed';
+export type DigestItemOrder = 'newest' | 'oldest';
+
+/** A recurring issue's settings: who gets it and what it is composed of. */
+export interface DigestsTable {
+  id: Id;
+  name: string;
+  audience: Json<AudienceSpec>;
+  topics: Generated<string[]>;
+  template: Generated<string>;
+  layout_id: string | null;
+  subject: string;
+  preheader: Generated<string>;
+  intro: Generated<string>;
+  events_within_days: Generated<number>;
+  max_items_per_section: number | null;
+  item_order: Generated<DigestItemOrder>;
+  per_subscriber_topics: Generated<boolean>;
+  skip_when_empty: Generated<boolean>;
+  auto_send: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** When a digest runs: a node-cron 4 expression in an IANA zone, and the missed-fire policy. */
+export interface SchedulesTable {
+  id: Id;
+  digest_id: string;
+  name: string;
+  cron: string;
+  timezone: string;
+  missed_fire: Generated<MissedFirePolicy>;
+  max_lateness_minutes: Generated<number>;
+  enabled: Generated<boolean>;
+  effective_from: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** One row per schedule and fire time: the claim that makes a fire run once. */
+export interface ScheduleFiresTable {
+  id: Id;
+  schedule_id: string;
+  fire_at: ColumnType<Date, Date | string, Date | string>;
+  status: ScheduleFireStatus;
+  late_seconds: Generated<number>;
+  campaign_id: string | null;
+  claimed_by: string | null;
+  reason: string | null;
+  created_at: Timestamp;
+  finished_at: NullableTimestamp;
+}
+
+export interface EditorNotificationsTable {
+  id: Id;
+  kind: EditorNotificationKind;
+  message: string;
+  campaign_id: string | null;
+  schedule_id: string | null;
+  digest_id: string | null;
+  read_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
 export interface Database {
   lists: ListsTable;
   topics: TopicsTable;
@@ -374,6 +444,10 @@ export interface Database {
   feedback_events: FeedbackEventsTable;
   sent_messages: SentMessagesTable;
   send_rate_buckets: SendRateBucketsTable;
+  digests: DigestsTable;
+  schedules: SchedulesTable;
+  schedule_fires: ScheduleFiresTable;
+  editor_notifications: EditorNotificationsTable;
 }
 
 export type ListRow = Selectable<ListsTable>;
@@ -384,3 +458,6 @@ export type ContentItemRow = Selectable<ContentItemsTable>;
 export type NewContentItem = Insertable<ContentItemsTable>;
 export type CampaignRow = Selectable<CampaignsTable>;
 export type LedgerRow = Selectable<LedgerTable>;
+export type DigestRow = Selectable<DigestsTable>;
+export type ScheduleRow = Selectable<SchedulesTable>;
+export type ScheduleFireRow = Selectable<ScheduleFiresTable>;
