@@ -97,6 +97,8 @@ dl.facts dd { margin: 0; }
 .rule-row { display: flex; gap: .5rem; flex-wrap: wrap; align-items: flex-end; margin-bottom: .5rem; }
 .rule-row label { margin-top: 0; }
 .rule-row select, .rule-row input { width: auto; }
+.rule-rows td { border-bottom: none; padding: .3rem .5rem; }
+pre.code { background: #fff; border: 1px solid var(--line); padding: .75rem; overflow-x: auto; font-size: .9rem; }
 @media (max-width: 50rem) {
   .frame { grid-template-columns: 1fr; }
   .side { border-right: none; border-bottom: 1px solid var(--line); padding: .25rem 0; }
