@@ -1,0 +1,100 @@
+/**
+ * The console in a real browser: headless Chromium (Debian's `chromium` package, driven by
+ * playwright-core) walks the journey a new colleague takes, against the app served on
+ * 127.0.0.1 with an embedded database. Each main page is saved as a screenshot under
+ * `test/artifacts/` (ignored by git) for a person to look at.
+ *
+ * The test skips with a message when /usr/bin/chromium is absent.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { serve, type ServerType } from '@hono/node-server';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureFirstAdministrator } from '../../src/auth/staff.ts';
+import { createTestApp } from '../helpers/app.ts';
+import { openTestDatabase, type TestDatabase } from '../helpers/database.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
+const hasChromium = existsSync(CHROMIUM);
+
+if (!hasChromium) {
+  describe.skip(`console in chromium [skipped: ${CHROMIUM} is absent; install Debian's chromium package]`, () => {});
+} else {
+  describe('console in chromium', () => {
+    let database: TestDatabase;
+    let server: ServerType;
+    let base: string;
+    let browser: Browser;
+    let page: Page;
+    let admin: { email: string; password: string };
+
+    beforeAll(async () => {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      database = await openTestDatabase('pglite');
+      const { app, deps } = createTestApp(database.db);
+      admin = (await ensureFirstAdministrator(deps.db))!;
+      server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+      await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      });
+      page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    }, 120_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await database?.handle.close();
+    });
+
+    async function screenshot(name: string): Promise<void> {
+      await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+    }
+
+    it('first sign-in lands on the dashboard', async () => {
+      await page.goto(`${base}/console`);
+      expect(new URL(page.url()).pathname).toBe('/console/sign-in');
+      await screenshot('01-sign-in');
+
+      await page.getByLabel('Email address').fill(admin.email);
+      await page.getByLabel('Password').fill(admin.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(`${base}/console`);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Dashboard');
+      await screenshot('02-dashboard');
+    });
+
+    it('segment is built with the form', async () => {
+      await page.goto(`${base}/console/segments`);
+      await page.getByLabel('Name', { exact: true }).fill('Everyone in France');
+      await page.getByLabel('Condition 1').selectOption('country.equals');
+      await page.getByLabel('Value 1').fill('FR');
+      await page.getByRole('button', { name: 'Save segment' }).click();
+      await page.waitForURL(/\/console\/segments\/\d+/);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Segment: Everyone in France');
+      await screenshot('05-segment');
+    });
+
+    it('administrator creates a personal token', async () => {
+      await page.goto(`${base}/console/staff`);
+      await screenshot('06-staff');
+      await page.locator('#token-name').fill('reporting script');
+      await page.getByRole('button', { name: 'Create token' }).click();
+      const token = (await page.locator('#new-token').textContent())?.trim() ?? '';
+      expect(token).toMatch(/^gzp_/);
+      const response = await fetch(`${base}/api/segments`, { headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(200);
+    });
+
+    it('settings page shows the sender', async () => {
+      await page.goto(`${base}/console/settings`);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Settings');
+      await screenshot('07-settings');
+    });
+  });
+}
