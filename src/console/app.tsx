@@ -12,6 +12,7 @@ import { consoleCss, consoleJs } from './assets.ts';
 import { BarePage, Layout } from './layout.tsx';
 import { pageContext } from './http.ts';
 import { registerDashboard } from './pages/dashboard.tsx';
+import { registerSchedulePages } from './pages/schedules.tsx';
 import { registerSegmentPages } from './pages/segments.tsx';
 import { registerSettingsPages } from './pages/settings.tsx';
 import { registerSignIn, registerSignOut } from './pages/sign-in.tsx';
@@ -61,6 +62,7 @@ export function consoleRoutes(): Hono<AppEnv> {
   registerSignOut(app);
   registerDashboard(app);
   registerSegmentPages(app);
+  registerSchedulePages(app);
   registerSettingsPages(app);
   registerStaffPages(app);
 

@@ -28,7 +28,8 @@ export const contentSecurityPolicy = [
 export function securityHeaders(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
-    c.header('Content-Security-Policy', contentSecurityPolicy);
+    // A route that sets its own policy (the framed issue preview) keeps it.
+    if (!c.res.headers.get('Content-Security-Policy')) c.header('Content-Security-Policy', contentSecurityPolicy);
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'same-origin');
     if (!c.res.headers.get('Cache-Control')) c.header('Cache-Control', 'no-store');
