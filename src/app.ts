@@ -19,6 +19,7 @@ import { createSnsEndpoint, sesWebhookRoutes, trackedLinkRoutes } from './feedba
 import { digestRoutes, notificationRoutes, scheduleRoutes } from './digests/routes.ts';
 import { segmentRoutes } from './segments/routes.ts';
 import { deliveryRoutes } from './delivery/routes.ts';
+import { calendarRoutes, contentRoutes, feedRoutes } from './content/routes.ts';
 
 export interface AppOptions {
   /** Extra ways to recognise staff (console sessions, personal API tokens). */
@@ -83,6 +84,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
 
   // Route modules mount below, one line each, grouped by who may call them. Public pages and
   // JSON: subscribe, confirm, preferences, unsubscribe, archive.
+  app.route('/events', calendarRoutes());
 
   // Webhooks: authenticated by their own signatures, not by staff credentials.
   app.route('/', sesWebhookRoutes(createSnsEndpoint(options.snsFetch)));
@@ -90,6 +92,8 @@ export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
 
   // Staff JSON API (mounted on `staff`, under /api).
   staff.route('/segments', segmentRoutes());
+  staff.route('/content', contentRoutes());
+  staff.route('/feeds', feedRoutes());
   staff.route('/', staffAccountRoutes());
   staff.route('/', feedbackRoutes());
   staff.route('/campaigns', deliveryRoutes());

@@ -20,4 +20,6 @@ export interface Deps {
   jobs?: JobQueue;
   /** The current time; tests pass a fixed clock. */
   now: () => Date;
+  /** Outgoing HTTP (feed fetches); the global `fetch` when unset. */
+  fetch?: typeof fetch;
 }

@@ -5,6 +5,7 @@
 import type { AppOptions } from '../src/app.ts';
 import { jobHandlers } from '../src/jobs/handlers.ts';
 import type { Runtime } from '../src/node/runtime.ts';
+import { startFeedPoller } from '../src/content/feed-poller.ts';
 import type { BackgroundService } from '../src/node/service.ts';
 import { createSendWorker } from '../src/delivery/worker.ts';
 
@@ -25,5 +26,6 @@ export async function startBackgroundServices(runtime: Runtime): Promise<Backgro
     worker.start();
     services.push({ name: 'send-worker', stop: () => worker.stop() });
   }
+  if (runtime.config.schedulerEnabled) services.push(startFeedPoller(runtime.deps));
   return services;
 }

@@ -129,6 +129,21 @@ export interface FeedsTable {
   next_fetch_at: Timestamp;
   last_error: string | null;
   created_at: Timestamp;
+  topics: Generated<string[]>;
+  language: string | null;
+  error_count: Generated<number>;
+  last_success_at: NullableTimestamp;
+}
+
+export type FeedErrorKind = 'network' | 'timeout' | 'http' | 'too_large' | 'not_feed' | 'invalid_url';
+
+export interface FeedErrorsTable {
+  id: Id;
+  feed_id: string;
+  kind: FeedErrorKind;
+  http_status: number | null;
+  message: string;
+  created_at: Timestamp;
 }
 
 export interface ContentItemsTable {
@@ -158,6 +173,7 @@ export interface ContentItemsTable {
   authors: Generated<string[]>;
   pdf_url: string | null;
   updated_at: Timestamp;
+  all_day: Generated<boolean>;
 }
 
 export interface CampaignsTable {
@@ -429,6 +445,7 @@ export interface Database {
   consent_log: ConsentLogTable;
   suppressions: SuppressionsTable;
   feeds: FeedsTable;
+  feed_errors: FeedErrorsTable;
   content_items: ContentItemsTable;
   campaigns: CampaignsTable;
   campaign_items: CampaignItemsTable;
@@ -456,6 +473,8 @@ export type NewSubscriber = Insertable<SubscribersTable>;
 export type SubscriberUpdate = Updateable<SubscribersTable>;
 export type ContentItemRow = Selectable<ContentItemsTable>;
 export type NewContentItem = Insertable<ContentItemsTable>;
+export type FeedRow = Selectable<FeedsTable>;
+export type FeedErrorRow = Selectable<FeedErrorsTable>;
 export type CampaignRow = Selectable<CampaignsTable>;
 export type LedgerRow = Selectable<LedgerTable>;
 export type DigestRow = Selectable<DigestsTable>;
