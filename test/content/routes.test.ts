@@ -31,7 +31,7 @@ describeEachDatabase('content routes', (database) => {
   const count = async () =>
     Number((await database().db.selectFrom('content_items').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
 
-  function upload(request: ReturnType<typeof setup>['request'], bytes: Uint8Array | string, name: string, kind?: string) {
+  function upload(request: ReturnType<typeof setup>['request'], bytes: Uint8Array<ArrayBuffer> | string, name: string, kind?: string) {
     const form = new FormData();
     form.set('file', new File([bytes], name));
     if (kind) form.set('kind', kind);
