@@ -6,6 +6,7 @@ import type { Migration } from 'kysely/migration';
 import * as initial from './0001_initial.ts';
 import * as engagement from './0002_engagement.ts';
 import * as contentSources from './0020_content_sources.ts';
+import * as compose from './0030_compose.ts';
 import * as delivery from './0040_delivery.ts';
 import * as feedback from './0050_feedback.ts';
 import * as segments from './0060_segments.ts';
@@ -16,6 +17,7 @@ export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_engagement': engagement,
   '0020_content_sources': contentSources,
+  '0030_compose': compose,
   '0040_delivery': delivery,
   '0050_feedback': feedback,
   '0060_segments': segments,

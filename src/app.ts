@@ -20,6 +20,7 @@ import { digestRoutes, notificationRoutes, scheduleRoutes } from './digests/rout
 import { segmentRoutes } from './segments/routes.ts';
 import { deliveryRoutes } from './delivery/routes.ts';
 import { calendarRoutes, contentRoutes, feedRoutes } from './content/routes.ts';
+import { campaignRoutes } from './campaigns/routes.ts';
 
 export interface AppOptions {
   /** Extra ways to recognise staff (console sessions, personal API tokens). */
@@ -100,6 +101,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
   staff.route('/digests', digestRoutes());
   staff.route('/schedules', scheduleRoutes());
   staff.route('/notifications', notificationRoutes());
+  staff.route('/campaigns', campaignRoutes());
 
   app.route('/api', staff);
 

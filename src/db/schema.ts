@@ -201,6 +201,10 @@ export interface CampaignsTable {
   digest_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** Gazette's signed redirect links for clicks; off by default. */
   click_tracking: Generated<boolean>;
+  layout_id: string | null;
+  archive_slug: string | null;
+  per_topic: Generated<boolean>;
+  warnings: Json<string[]>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -436,6 +440,25 @@ export interface EditorNotificationsTable {
   created_at: Timestamp;
 }
 
+export interface LayoutsTable {
+  id: Id;
+  name: string;
+  /** The MJML source as staff wrote it. */
+  mjml: string;
+  /** The layout compiled to HTML at save time, with the section placeholders still in it. */
+  html: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CampaignVariantsTable {
+  campaign_id: string;
+  variant_key: string;
+  html: string;
+  text: string;
+  created_at: Timestamp;
+}
+
 export interface Database {
   lists: ListsTable;
   topics: TopicsTable;
@@ -465,6 +488,8 @@ export interface Database {
   schedules: SchedulesTable;
   schedule_fires: ScheduleFiresTable;
   editor_notifications: EditorNotificationsTable;
+  layouts: LayoutsTable;
+  campaign_variants: CampaignVariantsTable;
 }
 
 export type ListRow = Selectable<ListsTable>;

@@ -1,0 +1,35 @@
+/**
+ * Date wording in emails. Event times are shown in the event's own time zone, with the zone
+ * named, because readers are spread across continents and a bare "09:00" misleads half of them.
+ */
+
+const dayFormat = (timeZone: string) =>
+  new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+const timeFormat = (timeZone: string) =>
+  new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
+/** Returns e.g. "Monday, 4 January 2027, 09:00–17:00 (Asia/Seoul)". */
+export function formatEventWhen(startsAt: Date, endsAt: Date | null, timeZone: string | null): string {
+  const zone = validZone(timeZone) ?? 'UTC';
+  const day = dayFormat(zone);
+  const time = timeFormat(zone);
+  const start = `${day.format(startsAt)}, ${time.format(startsAt)}`;
+  if (!endsAt) return `${start} (${zone})`;
+  if (day.format(startsAt) === day.format(endsAt)) return `${start}–${time.format(endsAt)} (${zone})`;
+  return `${start} – ${day.format(endsAt)}, ${time.format(endsAt)} (${zone})`;
+}
+
+/** Returns e.g. "4 January 2027" in UTC, for publication dates. */
+export function formatDay(date: Date): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }).format(date);
+}
+
+function validZone(timeZone: string | null): string | undefined {
+  if (!timeZone) return undefined;
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone });
+    return timeZone;
+  } catch {
+    return undefined;
+  }
+}
