@@ -20,6 +20,7 @@ import { digestRoutes, notificationRoutes, scheduleRoutes } from './digests/rout
 import { segmentRoutes } from './segments/routes.ts';
 import { deliveryRoutes } from './delivery/routes.ts';
 import { calendarRoutes, contentRoutes, feedRoutes } from './content/routes.ts';
+import { archiveRoutes } from './campaigns/archive-routes.ts';
 import { campaignRoutes } from './campaigns/routes.ts';
 
 export interface AppOptions {
@@ -86,6 +87,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
   // Route modules mount below, one line each, grouped by who may call them. Public pages and
   // JSON: subscribe, confirm, preferences, unsubscribe, archive.
   app.route('/events', calendarRoutes());
+  app.route('/', archiveRoutes());
 
   // Webhooks: authenticated by their own signatures, not by staff credentials.
   app.route('/', sesWebhookRoutes(createSnsEndpoint(options.snsFetch)));

@@ -259,4 +259,47 @@ describeEachDatabase('campaigns', (database) => {
     const rendered = await loadRenderedCampaign(deps, body.id);
     expect(rendered.bodyFor({ subscriberId: '1' })!.text).toContain('{{gz:unsubscribe_url}}');
   });
+
+  describe('archive', () => {
+    let campaign: CampaignBody;
+    let request: ReturnType<typeof createTestApp>['request'];
+
+    beforeEach(async () => {
+      const composed = await compose(clock, { subject: 'Archived issue', lists: ['monthly'], compose: { since: '2026-12-15T00:00:00Z' } });
+      campaign = composed.body;
+      request = composed.request;
+      await database().db.updateTable('campaigns').set({ status: 'sent', started_at: clock, finished_at: clock }).where('id', '=', campaign.id).execute();
+    });
+
+    it('index lists the sent issue', async () => {
+      const page = await (await request('GET', '/archive', { token: null })).text();
+      expect(page).toContain(campaign.archiveUrl);
+    });
+
+    it('issue page shows the content', async () => {
+      const page = await (await request('GET', new URL(campaign.archiveUrl).pathname, { token: null })).text();
+      expect(page).toContain(seedItems.report.title);
+    });
+
+    it('issue page carries no merge field', async () => {
+      const page = await (await request('GET', new URL(campaign.archiveUrl).pathname, { token: null })).text();
+      expect(page).not.toContain('{{gz:');
+    });
+
+    it('issue page carries no unsubscribe token', async () => {
+      const page = await (await request('GET', new URL(campaign.archiveUrl).pathname, { token: null })).text();
+      expect(page).not.toContain('/unsubscribe/');
+    });
+
+    it('draft issues are not archived', async () => {
+      const draft = await compose(clock, { subject: 'Draft only', lists: ['monthly'] });
+      const response = await request('GET', new URL(draft.body.archiveUrl).pathname, { token: null });
+      expect(response.status).toBe(404);
+    });
+
+    it('atom feed holds the issue', async () => {
+      const response = await request('GET', '/archive.xml', { token: null });
+      expect(await response.text()).toContain(`<title>Archived issue</title>`);
+    });
+  });
 });
