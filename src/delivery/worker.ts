@@ -134,15 +134,21 @@ export function createSendWorker(deps: Deps, options: SendWorkerOptions = {}): S
     stats.batches += 1;
     stats.claimed += rows.length;
 
-    // Extend the lease while this batch is worked on, so only a dead worker's rows expire.
+    // Extend the lease while this batch is worked on, so only a dead worker's rows expire. The
+    // same beat notices a campaign paused or cancelled meanwhile, so the rest of the batch stops.
+    const halted = new Set<string>();
     const heartbeat = setInterval(
       () => {
-        extendLeases(deps, id, leaseSeconds).catch((error: unknown) => log.error({ err: error }, 'extending leases failed'));
+        extendLeases(deps, id, leaseSeconds)
+          .then((stopped) => {
+            for (const campaignId of stopped) halted.add(campaignId);
+          })
+          .catch((error: unknown) => log.error({ err: error }, 'extending leases failed'));
       },
-      Math.max(1000, (leaseSeconds * 1000) / 3),
+      Math.max(500, (leaseSeconds * 1000) / 3),
     );
     try {
-      await processBatch(rows);
+      await processBatch(rows, halted);
     } finally {
       clearInterval(heartbeat);
     }
@@ -150,9 +156,14 @@ export function createSendWorker(deps: Deps, options: SendWorkerOptions = {}): S
     return rows.length;
   };
 
-  const processBatch = async (rows: ClaimedRow[]): Promise<void> => {
+  const processBatch = async (rows: ClaimedRow[], halted: Set<string>): Promise<void> => {
     const outcomes: Outcome[] = [];
     const checks = await recheck(deps, rows);
+    // Loaded before the topics, which are only read for a campaign that renders per topic.
+    const campaigns = new Map<string, RenderedCampaign | Error>();
+    for (const campaignId of new Set(rows.map((row) => row.campaign_id))) {
+      campaigns.set(campaignId, await renderedFor(campaignId).catch((error: unknown) => error as Error));
+    }
     const topics = await topicsFor(deps, rows, rendered);
     const pausedCampaigns = new Map<string, string>();
     const sendable: { row: ClaimedRow; name: string }[] = [];
@@ -172,12 +183,14 @@ export function createSendWorker(deps: Deps, options: SendWorkerOptions = {}): S
     const rate = await rateLimiter();
     let next = 0;
     const sendOne = async (row: ClaimedRow, name: string): Promise<Outcome> => {
-      if (stopping) return { id: row.id, status: 'queued', reason: null };
-      if (pausedCampaigns.has(row.campaign_id)) return { id: row.id, status: 'queued', reason: null };
+      if (stopping || halted.has(row.campaign_id) || pausedCampaigns.has(row.campaign_id)) {
+        return { id: row.id, status: 'queued', reason: null };
+      }
 
       let message;
       try {
-        const campaign = await renderedFor(row.campaign_id);
+        const campaign = campaigns.get(row.campaign_id);
+        if (campaign instanceof Error || campaign === undefined) throw campaign ?? new Error('campaign not loaded');
         message = await personalise(deps, campaign, {
           subscriberId: row.subscriber_id,
           email: row.email,
@@ -191,7 +204,9 @@ export function createSendWorker(deps: Deps, options: SendWorkerOptions = {}): S
       if (!message) return { id: row.id, status: 'skipped', reason: 'no content for this recipient' };
 
       for (let attempt = 0; ; attempt++) {
-        if (stopping || pausedCampaigns.has(row.campaign_id)) return { id: row.id, status: 'queued', reason: null };
+        if (stopping || halted.has(row.campaign_id) || pausedCampaigns.has(row.campaign_id)) {
+          return { id: row.id, status: 'queued', reason: null };
+        }
         await rate.acquire();
         try {
           const result = await mailer().send(message);
@@ -322,11 +337,18 @@ async function claimBatch(deps: Deps, workerId: string, limit: number, leaseSeco
   return result.rows;
 }
 
-async function extendLeases(deps: Deps, workerId: string, leaseSeconds: number): Promise<void> {
-  await sql`
-    update ledger set lease_until = now() + ${leaseSeconds} * interval '1 second'
-    where worker_id = ${workerId} and status = 'sending'
+/** Extends this worker's leases; returns the ids of its campaigns that are no longer sending. */
+async function extendLeases(deps: Deps, workerId: string, leaseSeconds: number): Promise<string[]> {
+  const result = await sql<{ campaign_id: string; campaign_status: string }>`
+    with extended as (
+      update ledger set lease_until = now() + ${leaseSeconds} * interval '1 second'
+      where worker_id = ${workerId} and status = 'sending'
+      returning campaign_id
+    )
+    select distinct c.id as campaign_id, c.status as campaign_status
+    from extended e join campaigns c on c.id = e.campaign_id
   `.execute(deps.db);
+  return result.rows.filter((row) => row.campaign_status !== 'sending').map((row) => String(row.campaign_id));
 }
 
 /**
@@ -388,7 +410,8 @@ async function topicsFor(
 
 /**
  * Writes a batch's outcomes in one statement. Only rows this worker still holds are written;
- * a `sent` outcome is also written over `uncertain`, because the message did go.
+ * a `sent` outcome is also written over `uncertain`, because the message did go. A row handed
+ * back unsent for a campaign cancelled meanwhile is `skipped`, as cancelling does to queued rows.
  */
 async function writeOutcomes(deps: Deps, workerId: string, outcomes: Outcome[]): Promise<void> {
   if (outcomes.length === 0) return;
@@ -399,9 +422,17 @@ async function writeOutcomes(deps: Deps, workerId: string, outcomes: Outcome[]):
   });
   await sql`
     update ledger
-    set status = v.status,
+    set status = case
+          when v.status = 'queued' and exists (select 1 from campaigns c where c.id = ledger.campaign_id and c.status = 'cancelled')
+            then 'skipped'
+          else v.status
+        end,
         ses_message_id = coalesce(v.message_id, ledger.ses_message_id),
-        error = v.reason,
+        error = case
+          when v.status = 'queued' and exists (select 1 from campaigns c where c.id = ledger.campaign_id and c.status = 'cancelled')
+            then 'campaign cancelled'
+          else v.reason
+        end,
         sent_at = case when v.status = 'sent' then now() else ledger.sent_at end,
         lease_until = null,
         worker_id = case when v.status = 'queued' then null else ledger.worker_id end,

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createSesMailer } from '../../src/delivery/ses.ts';
 import { createSendWorker, type SendWorkerOptions } from '../../src/delivery/worker.ts';
 import { startSend } from '../../src/delivery/ledger.ts';
-import { pauseCampaign, resumeCampaign } from '../../src/delivery/controls.ts';
+import { cancelCampaign, pauseCampaign, resumeCampaign } from '../../src/delivery/controls.ts';
+import { renderedFromColumns, type RenderedLoader } from '../../src/delivery/rendered-source.ts';
 import { suppressAddress } from '../../src/feedback/suppressions.ts';
 import type { Environment } from '../../src/config.ts';
 import type { Db } from '../../src/db/connect.ts';
@@ -231,6 +232,48 @@ describeEachDatabase('sending', (database) => {
       { email: 'r21@example.org', error: 'suppressed (hard_bounce)' },
       { email: 'r22@example.org', error: 'suppressed (complaint)' },
     ]);
+  });
+
+  it('cancel mid-send skips the rest', async () => {
+    const { db, deps, worker } = setup();
+    const list = await createList(db);
+    await addManySubscribers(db, list, 30);
+    const campaign = await createCampaign(db);
+    await startSend(deps, campaign);
+    const sender = worker();
+    await sender.runOnce();
+
+    await cancelCampaign(deps, campaign, 'editor@example.org');
+    await sender.drain();
+
+    expect(ses.messages).toHaveLength(10);
+    const statuses = Object.values(await ledgerStatuses(db, campaign));
+    expect(statuses.filter((status) => status === 'sent')).toHaveLength(10);
+    expect(statuses.filter((status) => status === 'skipped')).toHaveLength(20);
+    const state = await db.selectFrom('campaigns').select('status').executeTakeFirstOrThrow();
+    expect(state.status).toBe('cancelled');
+  });
+
+  it('per-topic campaign gets topics from the first batch', async () => {
+    const { db, deps } = setup();
+    const list = await createList(db);
+    const [withTopic, without] = await addSubscribers(db, list, [{ email: 'topic@example.org' }, { email: 'none@example.org' }]);
+    const topic = await db.insertInto('topics').values({ slug: 'digital', name: 'Digital government' }).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('subscriber_topics').values({ subscriber_id: withTopic!, topic_id: topic.id }).execute();
+    const campaign = await createCampaign(db);
+    const base = await renderedFromColumns(deps, campaign);
+    const loadRendered: RenderedLoader = async () => ({
+      ...base,
+      perTopic: true,
+      bodyFor: ({ topics }) => (topics?.includes('digital') ? base.bodyFor({ subscriberId: '0' }) : undefined),
+    });
+    await startSend(deps, campaign, { loadRendered });
+
+    await createSendWorker(deps, { backoff: quickBackoff, loadRendered }).drain();
+
+    expect([...ses.countsByAddress().keys()]).toEqual(['topic@example.org']);
+    const skipped = await db.selectFrom('ledger').select(['subscriber_id', 'error']).where('status', '=', 'skipped').execute();
+    expect(skipped).toEqual([{ subscriber_id: without, error: 'no content for this recipient' }]);
   });
 
   it('rejected message fails its row with the reason', async () => {
