@@ -130,7 +130,13 @@ export interface ResendResult {
  * Moves failed and/or uncertain rows back to `queued` and records who decided it. A sent
  * campaign goes back to `sending` so the workers pick the rows up; a paused one stays paused.
  */
-export async function resendRows(deps: Deps, campaignId: string, states: ResendState[], actor: string): Promise<ResendResult> {
+export async function resendRows(
+  deps: Deps,
+  campaignId: string,
+  states: ResendState[],
+  actor: string,
+  ledgerIds?: string[],
+): Promise<ResendResult> {
   if (states.length === 0) throw new ValidationError('Name at least one state to resend: failed or uncertain.');
   return deps.db.transaction().execute(async (trx) => {
     const campaign = await trx
@@ -144,13 +150,13 @@ export async function resendRows(deps: Deps, campaignId: string, states: ResendS
       throw new ConflictError(`Campaign ${campaignId} is ${campaign.status}; only a campaign that has been sending can resend rows.`);
     }
 
-    const moved = await trx
+    let update = trx
       .updateTable('ledger')
       .set({ status: 'queued', lease_until: null, worker_id: null, error: null, updated_at: deps.now() })
       .where('campaign_id', '=', campaignId)
-      .where('status', 'in', states)
-      .returning('id')
-      .execute();
+      .where('status', 'in', states);
+    if (ledgerIds) update = update.where('id', 'in', ledgerIds.length > 0 ? ledgerIds : ['0']);
+    const moved = await update.returning('id').execute();
 
     let status = campaign.status;
     if (moved.length > 0 && status === 'sent') {
@@ -237,4 +243,73 @@ async function sendWithRetry<T>(send: () => Promise<T>, attempts = 5): Promise<T
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 100 * 2 ** attempt));
     }
   }
+}
+
+export type UncertainDecision = 'resend' | 'leave';
+
+export interface UncertainResult {
+  campaignId: string;
+  decision: UncertainDecision;
+  /** Uncertain rows the decision applied to. */
+  rows: number;
+  status: CampaignStatus;
+}
+
+/**
+ * Records a staff decision on uncertain rows (all of the campaign's, or the given ledger ids):
+ * `resend` queues them again, accepting that some readers may get a second copy; `leave` keeps
+ * them `uncertain` (nobody knows whether SES got them) and notes who decided not to resend.
+ */
+export async function decideUncertain(
+  deps: Deps,
+  campaignId: string,
+  decision: UncertainDecision,
+  actor: string,
+  ledgerIds?: string[],
+): Promise<UncertainResult> {
+  if (decision === 'resend') {
+    const result = await resendRows(deps, campaignId, ['uncertain'], actor, ledgerIds);
+    return { campaignId, decision, rows: result.requeued, status: result.status };
+  }
+
+  return deps.db.transaction().execute(async (trx) => {
+    const campaign = await trx
+      .selectFrom('campaigns')
+      .select(['id', 'status'])
+      .where('id', '=', campaignId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!campaign) throw new NotFoundError(`Campaign ${campaignId} not found.`);
+
+    const note = `Left without resending by ${actor} at ${deps.now().toISOString()}: the message may or may not have been sent.`;
+    let update = trx
+      .updateTable('ledger')
+      .set({ error: note, updated_at: deps.now() })
+      .where('campaign_id', '=', campaignId)
+      .where('status', '=', 'uncertain');
+    if (ledgerIds) update = update.where('id', 'in', ledgerIds.length > 0 ? ledgerIds : ['0']);
+    const left = await update.returning('id').execute();
+
+    // The "N recipients are uncertain" reason asked for this decision; once every uncertain row
+    // is decided, it no longer applies.
+    const undecided = await trx
+      .selectFrom('ledger')
+      .select((eb) => eb.fn.countAll<string>().as('count'))
+      .where('campaign_id', '=', campaignId)
+      .where('status', '=', 'uncertain')
+      .where((eb) => eb.or([eb('error', 'is', null), eb('error', 'not like', 'Left without resending%')]))
+      .executeTakeFirstOrThrow();
+    if (Number(undecided.count) === 0 && campaign.status === 'sent') {
+      await trx
+        .updateTable('campaigns')
+        .set({ status_reason: `Uncertain recipients left without resending by ${actor}.`, updated_at: deps.now() })
+        .where('id', '=', campaignId)
+        .execute();
+    }
+    await recordAudit(trx, actor, 'campaign.uncertain.leave', campaignId, {
+      rows: left.length,
+      ledgerIds: left.slice(0, 1000).map((row) => row.id),
+    });
+    return { campaignId, decision, rows: left.length, status: campaign.status };
+  });
 }

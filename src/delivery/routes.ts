@@ -8,7 +8,15 @@ import type { AppEnv } from '../http/context.ts';
 import { pageQuery } from '../http/pagination.ts';
 import type { RouteDoc } from '../http/route-doc.ts';
 import { readJson, readQuery, validate } from '../http/validate.ts';
-import { cancelCampaign, pauseCampaign, resendRows, resumeCampaign, scheduleCampaign, testSend } from './controls.ts';
+import {
+  cancelCampaign,
+  decideUncertain,
+  pauseCampaign,
+  resendRows,
+  resumeCampaign,
+  scheduleCampaign,
+  testSend,
+} from './controls.ts';
 import { listRecipients, sendCounts, startSend } from './ledger.ts';
 import type { RenderedLoader } from './rendered-source.ts';
 
@@ -17,6 +25,10 @@ const idParam = z.string().regex(/^\d+$/, 'expected a campaign id');
 const scheduleBody = z.object({ sendAt: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time with a zone' }) });
 const resendBody = z.object({
   states: z.array(z.enum(['failed', 'uncertain'])).min(1, 'expected failed, uncertain or both'),
+});
+const uncertainBody = z.object({
+  decision: z.enum(['resend', 'leave'], { message: 'expected "resend" or "leave"' }),
+  ids: z.array(z.string().regex(/^\d+$/, 'expected a ledger row id')).max(10_000).optional(),
 });
 const testBody = z.object({
   emails: z.array(z.email('expected an email address')).min(1, 'expected at least one address').max(20, 'expected at most 20 addresses'),
@@ -59,6 +71,12 @@ export function deliveryRoutes(options: DeliveryRouteOptions = {}): Hono<AppEnv>
     return c.json(await resendRows(c.var.deps, id, [...new Set(body.states)], actor(c)));
   });
 
+  routes.post('/:id/uncertain', async (c) => {
+    const id = campaignId(c.req.param('id'));
+    const body = await readJson(c, uncertainBody);
+    return c.json(await decideUncertain(c.var.deps, id, body.decision, actor(c), body.ids));
+  });
+
   routes.post('/:id/test', async (c) => {
     const id = campaignId(c.req.param('id'));
     const body = await readJson(c, testBody);
@@ -90,6 +108,14 @@ export const deliveryRouteDocs: RouteDoc[] = [
     tag,
     access: 'editor',
     body: resendBody,
+  },
+  {
+    method: 'post',
+    path: '/api/campaigns/{id}/uncertain',
+    summary: 'Decide on uncertain recipients: resend them or leave them',
+    tag,
+    access: 'editor',
+    body: uncertainBody,
   },
   { method: 'post', path: '/api/campaigns/{id}/test', summary: 'Send a test to given addresses', tag, access: 'editor', body: testBody },
   { method: 'get', path: '/api/campaigns/{id}/counts', summary: 'Recipient counts by send state and outcome', tag, access: 'staff' },

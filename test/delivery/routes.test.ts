@@ -139,6 +139,44 @@ describeEachDatabase('sending controls', (database) => {
     expect(ses.countsByAddress().get('a@example.org')).toBe(1);
   });
 
+  it('uncertain rows are resent or left by decision', async () => {
+    const { db, request, worker } = setup();
+    const list = await createList(db);
+    await addManySubscribers(db, list, 4);
+    const campaign = await createCampaign(db);
+    await request('POST', `/api/campaigns/${campaign}/send`);
+    // Two rows claimed by a worker that died: their leases are in the past.
+    const dead = await db.selectFrom('ledger').select('id').orderBy('id').limit(2).execute();
+    await db
+      .updateTable('ledger')
+      .set({ status: 'sending', worker_id: 'dead', lease_until: new Date(Date.now() - 60_000) })
+      .where('id', 'in', dead.map((row) => row.id))
+      .execute();
+    await worker().drain();
+    const [resendId, leaveId] = dead.map((row) => row.id);
+
+    const left = await request('POST', `/api/campaigns/${campaign}/uncertain`, { json: { decision: 'leave', ids: [leaveId] } });
+    const resent = await request('POST', `/api/campaigns/${campaign}/uncertain`, { json: { decision: 'resend', ids: [resendId] } });
+    await worker().drain();
+    const invalid = await request('POST', `/api/campaigns/${campaign}/uncertain`, { json: { decision: 'forget' } });
+
+    expect(left.status).toBe(200);
+    expect(await left.json()).toMatchObject({ decision: 'leave', rows: 1 });
+    expect(resent.status).toBe(200);
+    expect(await resent.json()).toMatchObject({ decision: 'resend', rows: 1, status: 'sending' });
+    expect(invalid.status).toBe(422);
+    const rows = await db.selectFrom('ledger').select(['id', 'status', 'error']).where('id', 'in', [resendId!, leaveId!]).execute();
+    const byId = Object.fromEntries(rows.map((row) => [row.id, row]));
+    expect(byId[resendId!]!.status).toBe('sent');
+    expect(byId[leaveId!]!.status).toBe('uncertain');
+    expect(byId[leaveId!]!.error).toMatch(/^Left without resending by admin-token/);
+    expect(ses.countsByAddress().size).toBe(3);
+    const actions = await db.selectFrom('audit_log').select('action').where('action', 'like', 'campaign.%').orderBy('id').execute();
+    expect(actions.map((row) => row.action)).toEqual(['campaign.send', 'campaign.uncertain.leave', 'campaign.resend']);
+    const state = await db.selectFrom('campaigns').select(['status', 'status_reason']).executeTakeFirstOrThrow();
+    expect(state.status).toBe('sent');
+  });
+
   it('resend with an unknown state answers 422', async () => {
     const { db, request } = setup();
     const campaign = await createCampaign(db);
