@@ -8,6 +8,7 @@ import type { Runtime } from '../src/node/runtime.ts';
 import { startFeedPoller } from '../src/content/feed-poller.ts';
 import type { BackgroundService } from '../src/node/service.ts';
 import { createSendWorker } from '../src/delivery/worker.ts';
+import { createScheduler } from '../src/digests/scheduler.ts';
 
 /** App options that need Node (console sessions, MJML, the local SES). */
 export function nodeAppOptions(_runtime: Runtime): AppOptions {
@@ -26,6 +27,12 @@ export async function startBackgroundServices(runtime: Runtime): Promise<Backgro
     worker.start();
     services.push({ name: 'send-worker', stop: () => worker.stop() });
   }
-  if (runtime.config.schedulerEnabled) services.push(startFeedPoller(runtime.deps));
+  if (runtime.config.schedulerEnabled) {
+    services.push(startFeedPoller(runtime.deps));
+    // Safe beside other processes' schedulers: the database decides which one runs a fire.
+    const scheduler = createScheduler(runtime.deps);
+    await scheduler.start();
+    services.push(scheduler);
+  }
   return services;
 }

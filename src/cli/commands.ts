@@ -5,8 +5,9 @@ import type { Command } from './main.ts';
 import { feedbackCommand } from './commands/feedback.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { sendCommand } from './commands/send.ts';
+import { schedulerCommand } from './commands/scheduler.ts';
 import { serveCommand } from './commands/serve.ts';
 import { userCommand } from './commands/user.ts';
 import { workerCommand } from './commands/worker.ts';
 
-export const commands: Command[] = [serveCommand, migrateCommand, userCommand, feedbackCommand, sendCommand, workerCommand];
+export const commands: Command[] = [serveCommand, migrateCommand, userCommand, feedbackCommand, sendCommand, workerCommand, schedulerCommand];

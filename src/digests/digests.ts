@@ -88,7 +88,7 @@ export async function getDigest(db: Executor, id: string): Promise<Digest> {
   return toDigest(db, await findDigest(db, id));
 }
 
-/** Creates a digest after checking its audience, topics and subject pattern. */
+/** Creates a digest after checking its audience, topics, layout and subject pattern. */
 export async function createDigest(db: Kysely<Database>, input: DigestInput, actor = 'system'): Promise<Digest> {
   return db.transaction().execute(async (trx) => {
     const row = await insertDigest(trx, input, actor);
@@ -100,25 +100,9 @@ export async function createDigest(db: Kysely<Database>, input: DigestInput, act
 export async function insertDigest(trx: Transaction<Database>, input: DigestInput, actor: string): Promise<DigestRow> {
   await checkDigest(trx, input);
   await checkNameFree(trx, input.name);
-  const compose = { ...defaultCompose, ...input.compose };
   const row = await trx
     .insertInto('digests')
-    .values({
-      name: input.name,
-      audience: audienceOf(input),
-      topics: textArray(compose.topics),
-      template: input.template ?? 'newsletter',
-      layout_id: input.layoutId ?? null,
-      subject: input.subject,
-      preheader: input.preheader ?? '',
-      intro: input.intro ?? '',
-      events_within_days: compose.eventsWithinDays,
-      max_items_per_section: compose.maxItemsPerSection,
-      item_order: compose.order,
-      per_subscriber_topics: input.perSubscriberTopics ?? false,
-      skip_when_empty: input.skipWhenEmpty ?? true,
-      auto_send: input.autoSend ?? false,
-    })
+    .values(columnsOf(input))
     .returningAll()
     .executeTakeFirstOrThrow();
   await audit(trx, actor, 'digest.created', row.id, { name: row.name });
@@ -141,26 +125,9 @@ export async function updateDigest(db: Kysely<Database>, id: string, changes: Pa
     };
     await checkDigest(trx, merged);
     if (changes.name !== undefined) await checkNameFree(trx, changes.name, id);
-    const compose = { ...defaultCompose, ...merged.compose };
     const row = await trx
       .updateTable('digests')
-      .set({
-        name: merged.name,
-        audience: audienceOf(merged),
-        topics: textArray(compose.topics),
-        template: merged.template ?? 'newsletter',
-        layout_id: merged.layoutId ?? null,
-        subject: merged.subject,
-        preheader: merged.preheader ?? '',
-        intro: merged.intro ?? '',
-        events_within_days: compose.eventsWithinDays,
-        max_items_per_section: compose.maxItemsPerSection,
-        item_order: compose.order,
-        per_subscriber_topics: merged.perSubscriberTopics ?? false,
-        skip_when_empty: merged.skipWhenEmpty ?? true,
-        auto_send: merged.autoSend ?? false,
-        updated_at: sql`now()`,
-      })
+      .set({ ...columnsOf(merged), updated_at: sql`now()` })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -184,6 +151,27 @@ export async function digestAudience(db: Executor, row: DigestRow): Promise<Audi
 }
 
 export const defaultCompose: DigestCompose = { eventsWithinDays: 30, maxItemsPerSection: null, order: 'newest', topics: [] };
+
+/** Returns the row values for a checked input, with the defaults filled in. */
+function columnsOf(input: DigestInput) {
+  const compose = { ...defaultCompose, ...input.compose };
+  return {
+    name: input.name,
+    audience: audienceOf(input),
+    topics: textArray(compose.topics),
+    template: input.template ?? 'newsletter',
+    layout_id: input.layoutId ?? null,
+    subject: input.subject,
+    preheader: input.preheader ?? '',
+    intro: input.intro ?? '',
+    events_within_days: compose.eventsWithinDays,
+    max_items_per_section: compose.maxItemsPerSection,
+    item_order: compose.order,
+    per_subscriber_topics: input.perSubscriberTopics ?? false,
+    skip_when_empty: input.skipWhenEmpty ?? true,
+    auto_send: input.autoSend ?? false,
+  };
+}
 
 /** Reads a digest row back as the input it was made from, for merging changes. */
 function inputOf(row: DigestRow): DigestInput {
@@ -279,6 +267,10 @@ async function checkDigest(db: Executor, input: DigestInput): Promise<void> {
     topics.forEach((slug, index) => {
       if (!found.has(slug)) issues.push({ path: `compose.topics.${index}`, message: `expected the slug of an existing topic; "${slug}" is unknown` });
     });
+  }
+  if (input.layoutId !== undefined && input.layoutId !== null) {
+    const layout = await db.selectFrom('layouts').select('id').where('id', '=', input.layoutId).executeTakeFirst();
+    if (!layout) issues.push({ path: 'layoutId', message: `expected the id of a saved MJML layout; ${input.layoutId} does not exist` });
   }
   const subjectIssue = checkSubjectPattern(input.subject);
   if (subjectIssue) issues.push({ path: 'subject', message: subjectIssue });

@@ -17,6 +17,8 @@ import { notifyEditors } from './notifications.ts';
 
 /** How late a fire may start and still count as on time (scheduler ticks, slow processes). */
 export const onTimeSeconds = 300;
+/** How long a fire may stay `running` before it counts as abandoned by a stopped process. */
+export const abandonedRunMinutes = 30;
 /** Most missed fires recorded per schedule and pass; older ones are passed over silently. */
 const maxMissedRecorded = 50;
 
@@ -72,6 +74,7 @@ async function runDueFiresOf(deps: Deps, schedule: ScheduleRow, options: RunDueO
   const now = deps.now();
   const log = deps.logger.child({ scheduleId: schedule.id });
   const cron = parseCron(schedule.cron, schedule.timezone);
+  await failAbandonedRuns(deps, schedule, now);
 
   const newest = await deps.db
     .selectFrom('schedule_fires')
@@ -126,8 +129,9 @@ async function runDueFiresOf(deps: Deps, schedule: ScheduleRow, options: RunDueO
     .executeTakeFirst();
   if (!claimed) return outcomes; // another process has this fire
 
-  // NOTE: a process that dies between this claim and the update below leaves the fire
-  // `running` for good; nothing re-runs it, so an operator reads the log and runs the digest.
+  // A process that dies between this claim and the update below leaves the fire `running`.
+  // Nothing runs it again, because the issue may already exist: `failAbandonedRuns` marks it
+  // failed later and tells the editors.
 
   const fireLog = log.child({ fireId: claimed.id, fireAt: latest });
   fireLog.info({ lateSeconds, instanceId: options.instanceId }, 'schedule fire claimed');
@@ -153,6 +157,27 @@ async function runDueFiresOf(deps: Deps, schedule: ScheduleRow, options: RunDueO
   fireLog.info({ status: result.status, campaignId: result.campaignId }, 'schedule fire finished');
   outcomes.push({ scheduleId: schedule.id, fireAt: latest, status: result.status, campaignId: result.campaignId, reason: result.reason });
   return outcomes;
+}
+
+/**
+ * Marks fires that stayed `running` for `abandonedRunMinutes` as failed and notifies the
+ * editors. The conditional update lets one process report each such fire.
+ */
+async function failAbandonedRuns(deps: Deps, schedule: ScheduleRow, now: Date): Promise<void> {
+  const reason =
+    'The process running this fire stopped before it finished. Look for a draft or scheduled campaign of this digest before running it again by hand.';
+  const abandoned = await deps.db
+    .updateTable('schedule_fires')
+    .set({ status: 'failed', reason, finished_at: now })
+    .where('schedule_id', '=', schedule.id)
+    .where('status', '=', 'running')
+    .where('created_at', '<', new Date(now.getTime() - abandonedRunMinutes * 60_000))
+    .returning(['id', 'fire_at', 'claimed_by'])
+    .execute();
+  for (const fire of abandoned) {
+    deps.logger.error({ scheduleId: schedule.id, fireId: fire.id, claimedBy: fire.claimed_by }, 'schedule fire abandoned mid-run');
+    await notifyFailure(deps, schedule, new Date(fire.fire_at), reason);
+  }
 }
 
 async function recordMissed(

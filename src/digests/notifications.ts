@@ -30,7 +30,7 @@ export interface NotificationInput {
   kind: EditorNotificationKind;
   /** The email subject and the first line of the row's message. */
   title: string;
-  /** What happened and what to do next, as plain text. */
+  /** The body in plain text: what happened and the next step. */
   body: string;
   campaignId?: string;
   scheduleId?: string;

@@ -7,13 +7,19 @@ import { z } from 'zod';
 import type { AppEnv } from '../http/context.ts';
 import { pageQuery } from '../http/pagination.ts';
 import type { RouteDoc } from '../http/route-doc.ts';
-import { readJson, readQuery } from '../http/validate.ts';
+import { readJson, readQuery, validate } from '../http/validate.ts';
 import { createDigest, deleteDigest, getDigest, listDigests, updateDigest, type DigestInput } from './digests.ts';
 import { createScheduleSchema, createDigestSchema, updateDigestSchema, updateScheduleSchema } from './schemas.ts';
+import { BadRequestError } from '../errors.ts';
+import { isValidTimeZone } from './cron.ts';
+import { runDigest } from './run.ts';
 import { listNotifications, markNotificationRead } from './notifications.ts';
 import { createSchedule, deleteSchedule, getSchedule, listFires, listSchedules, nextRuns, updateSchedule } from './schedules.ts';
 
 const listQuery = z.object(pageQuery);
+const runBody = z.object({
+  timezone: z.string().refine(isValidTimeZone, 'expected an IANA time zone such as Asia/Seoul').optional(),
+});
 const scheduleListQuery = z.object({ ...pageQuery, digest: z.string().optional() });
 const nextQuery = z.object({ count: z.coerce.number().int().min(1, 'expected at least 1').max(100, 'expected at most 100').default(10) });
 
@@ -40,6 +46,22 @@ export function digestRoutes(): Hono<AppEnv> {
   app.delete('/:id', async (c) => {
     await deleteDigest(c.var.deps.db, c.req.param('id'), c.var.staff?.name);
     return c.body(null, 204);
+  });
+
+  // Runs the digest now, as a fire would: a draft to approve, an issue handed to the send
+  // workers, or nothing when the window is empty and the digest skips empty runs.
+  app.post('/:id/run', async (c) => {
+    const text = await c.req.text();
+    let parsed: unknown = {};
+    if (text.trim() !== '') {
+      try {
+        parsed = JSON.parse(text);
+      } catch (error) {
+        throw new BadRequestError(`The request body is not valid JSON: ${(error as Error).message}`);
+      }
+    }
+    const body = validate(runBody, parsed);
+    return c.json(await runDigest(c.var.deps, c.req.param('id'), { timeZone: body.timezone }), 201);
   });
 
   return app;
@@ -135,6 +157,15 @@ export const digestRouteDocs: RouteDoc[] = [
   { method: 'get', path: '/api/digests/{id}', summary: 'Read a digest', tag: digestTag, access: 'staff' },
   { method: 'patch', path: '/api/digests/{id}', summary: 'Change a digest', tag: digestTag, access: 'editor', body: updateDigestSchema },
   { method: 'delete', path: '/api/digests/{id}', summary: 'Delete a digest and its schedules', tag: digestTag, access: 'editor', responses: { 204: 'deleted' } },
+  {
+    method: 'post',
+    path: '/api/digests/{id}/run',
+    summary: 'Run a digest now: a draft to approve, an issue handed to the send workers, or nothing when empty',
+    tag: digestTag,
+    access: 'editor',
+    body: runBody,
+    responses: { 201: 'the run: status (scheduled, draft or skipped_empty), campaignId, subject, itemCount' },
+  },
 ];
 
 export const notificationRouteDocs: RouteDoc[] = [

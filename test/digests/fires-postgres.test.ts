@@ -5,9 +5,16 @@
  */
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { connectDatabase, type DatabaseHandle } from '../../src/db/connect.ts';
+import type { Mailer, OutgoingMessage } from '../../src/delivery/mailer.ts';
+import { createSendWorker } from '../../src/delivery/worker.ts';
+import { startDueCampaigns } from '../../src/delivery/schedule.ts';
 import { runDueFires } from '../../src/digests/fires.ts';
+import { runScheduledDigest } from '../../src/digests/run.ts';
+import { createScheduler } from '../../src/digests/scheduler.ts';
+import { testDeps } from '../helpers/app.ts';
+import { runAt, seedContent } from './content.ts';
 import { describePostgres } from '../helpers/database.ts';
-import { clockedDeps, createDigestSchedule, recordingRunner, seedAudience } from './setup.ts';
+import { campaignsOf, clockedDeps, createDigestSchedule, firesOf, recordingRunner, seedAudience } from './setup.ts';
 
 describePostgres('schedule fires across processes', (database) => {
   const clock = { now: new Date('2026-01-01T00:00:00Z') };
@@ -34,23 +41,8 @@ describePostgres('schedule fires across processes', (database) => {
     ];
   }
 
-  async function firesOf(scheduleId: string) {
-    return database()
-      .db.selectFrom('schedule_fires')
-      .select(['fire_at', 'status', 'claimed_by', 'late_seconds'])
-      .where('schedule_id', '=', scheduleId)
-      .orderBy('fire_at')
-      .execute();
-  }
-
-  async function campaignsOf(scheduleId: string): Promise<number> {
-    const row = await database()
-      .db.selectFrom('campaigns')
-      .select((eb) => eb.fn.countAll<string>().as('count'))
-      .where('schedule_id', '=', scheduleId)
-      .executeTakeFirstOrThrow();
-    return Number(row.count);
-  }
+  const fires = (scheduleId: string) => firesOf(database().db, scheduleId);
+  const campaignCount = (scheduleId: string) => campaignsOf(database().db, scheduleId);
 
   it('two processes firing together send once', async () => {
     const { scheduleId } = await createDigestSchedule(
@@ -68,8 +60,8 @@ describePostgres('schedule fires across processes', (database) => {
     const outcomes = (await Promise.all(passes)).flat();
 
     expect(outcomes.filter((outcome) => outcome.status === 'scheduled')).toHaveLength(1);
-    expect(await campaignsOf(scheduleId)).toBe(1);
-    const rows = await firesOf(scheduleId);
+    expect(await campaignCount(scheduleId)).toBe(1);
+    const rows = await fires(scheduleId);
     expect(rows.map((row) => [new Date(row.fire_at).toISOString(), row.status])).toEqual([['2027-01-04T00:00:00.000Z', 'scheduled']]);
   });
 
@@ -97,7 +89,7 @@ describePostgres('schedule fires across processes', (database) => {
         ]);
       }
 
-      const rows = await firesOf(scheduleId);
+      const rows = await fires(scheduleId);
       const onDay = rows.filter(
         (row) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin' }).format(new Date(row.fire_at)) === transition.day,
       );
@@ -105,7 +97,7 @@ describePostgres('schedule fires across processes', (database) => {
         [transition.fireAt, 'scheduled', 0],
       ]);
       expect(rows.every((row) => row.status === 'scheduled')).toBe(true);
-      expect(await campaignsOf(scheduleId)).toBe(rows.length);
+      expect(await campaignCount(scheduleId)).toBe(rows.length);
     });
   }
 
@@ -121,7 +113,7 @@ describePostgres('schedule fires across processes', (database) => {
     clock.now = new Date('2027-01-05T09:16:00Z');
     await Promise.all(processes().map((p) => runDueFires(p.deps, { instanceId: p.instanceId, runFire: recordingRunner })));
 
-    const rows = await firesOf(scheduleId);
+    const rows = await fires(scheduleId);
     expect(rows.map((row) => [new Date(row.fire_at).toISOString(), row.status])).toEqual([
       ['2027-01-01T08:00:00.000Z', 'missed'],
       ['2027-01-02T08:00:00.000Z', 'missed'],
@@ -130,7 +122,7 @@ describePostgres('schedule fires across processes', (database) => {
       ['2027-01-05T08:00:00.000Z', 'scheduled'],
     ]);
     expect(rows[4]!.late_seconds).toBe(75 * 60);
-    expect(await campaignsOf(scheduleId)).toBe(1);
+    expect(await campaignCount(scheduleId)).toBe(1);
   });
 
   it('missed fires are skipped by policy', async () => {
@@ -142,17 +134,66 @@ describePostgres('schedule fires across processes', (database) => {
     clock.now = new Date('2027-01-05T09:15:00Z');
     await Promise.all(processes().map((p) => runDueFires(p.deps, { instanceId: p.instanceId, runFire: recordingRunner })));
 
-    const rows = await firesOf(scheduleId);
+    const rows = await fires(scheduleId);
     expect(rows.map((row) => [new Date(row.fire_at).toISOString(), row.status])).toEqual([
       ['2027-01-03T08:00:00.000Z', 'missed'],
       ['2027-01-04T08:00:00.000Z', 'missed'],
       ['2027-01-05T08:00:00.000Z', 'missed'],
     ]);
-    expect(await campaignsOf(scheduleId)).toBe(0);
+    expect(await campaignCount(scheduleId)).toBe(0);
 
     // The next fire after the outage runs as usual.
     clock.now = new Date('2027-01-06T08:00:30Z');
     await Promise.all(processes().map((p) => runDueFires(p.deps, { instanceId: p.instanceId, runFire: recordingRunner })));
-    expect(await campaignsOf(scheduleId)).toBe(1);
+    expect(await campaignCount(scheduleId)).toBe(1);
+  });
+
+  it('two schedulers and workers mail each reader once', async () => {
+    await seedContent(database().db);
+    const { scheduleId } = await createDigestSchedule(
+      database().db,
+      { cron: '0 9 * * 1#1', timezone: 'Asia/Seoul' },
+      new Date('2027-01-01T00:00:00Z'),
+      { compose: { eventsWithinDays: 45 }, autoSend: true },
+    );
+    const sent: OutgoingMessage[] = [];
+    const mailer: Mailer = {
+      async send(message) {
+        sent.push(message);
+        return { messageId: `m-${sent.length}` };
+      },
+    };
+    const now = () => runAt;
+    const a = createScheduler(testDeps(database().db, { now, mailer }), { instanceId: 'process-a' });
+    const b = createScheduler(testDeps(second.db, { now, mailer }), { instanceId: 'process-b' });
+
+    const outcomes = (await Promise.all([a.tick(), b.tick(), a.tick([scheduleId]), b.tick([scheduleId])])).flat();
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['scheduled']);
+
+    for (const db of [database().db, second.db]) {
+      const deps = testDeps(db, { now, mailer });
+      await startDueCampaigns(deps);
+      await createSendWorker(deps).drain();
+    }
+    expect(sent.map((message) => message.to[0]).sort()).toEqual(['amina@example.org', 'bruno@example.org']);
+    expect(await campaignCount(scheduleId)).toBe(1);
+  });
+
+  it('the real runner fires once across processes', async () => {
+    await seedContent(database().db);
+    const { scheduleId } = await createDigestSchedule(
+      database().db,
+      { cron: '0 9 * * 1#1', timezone: 'Asia/Seoul' },
+      new Date('2027-01-01T00:00:00Z'),
+      { autoSend: false },
+    );
+    clock.now = runAt;
+    const outcomes = (
+      await Promise.all(processes().map((p) => runDueFires(p.deps, { instanceId: p.instanceId, runFire: runScheduledDigest })))
+    ).flat();
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['draft']);
+    expect(await campaignCount(scheduleId)).toBe(1);
+    const notes = await database().db.selectFrom('editor_notifications').select('kind').execute();
+    expect(notes.map((note) => note.kind)).toEqual(['digest_awaiting_approval']);
   });
 });

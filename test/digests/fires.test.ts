@@ -1,7 +1,7 @@
 import { beforeEach, expect, it } from 'vitest';
 import { runDueFires } from '../../src/digests/fires.ts';
 import { describeEachDatabase } from '../helpers/database.ts';
-import { clockedDeps, createDigestSchedule, recordingRunner, seedAudience } from './setup.ts';
+import { campaignsOf, clockedDeps, createDigestSchedule, firesOf, recordingRunner, seedAudience } from './setup.ts';
 
 describeEachDatabase('schedule fires', (database) => {
   const clock = { now: new Date('2027-01-01T00:00:00Z') };
@@ -11,23 +11,8 @@ describeEachDatabase('schedule fires', (database) => {
     await seedAudience(database().db);
   });
 
-  async function fires(scheduleId: string) {
-    return database()
-      .db.selectFrom('schedule_fires')
-      .select(['fire_at', 'status', 'campaign_id', 'late_seconds', 'reason'])
-      .where('schedule_id', '=', scheduleId)
-      .orderBy('fire_at')
-      .execute();
-  }
-
-  async function campaignCount(scheduleId: string): Promise<number> {
-    const row = await database()
-      .db.selectFrom('campaigns')
-      .select((eb) => eb.fn.countAll<string>().as('count'))
-      .where('schedule_id', '=', scheduleId)
-      .executeTakeFirstOrThrow();
-    return Number(row.count);
-  }
+  const fires = (scheduleId: string) => firesOf(database().db, scheduleId);
+  const campaignCount = (scheduleId: string) => campaignsOf(database().db, scheduleId);
 
   it('an on-time fire runs once', async () => {
     const { scheduleId } = await createDigestSchedule(
@@ -134,5 +119,28 @@ describeEachDatabase('schedule fires', (database) => {
     clock.now = new Date('2027-01-04T09:00:00Z');
     expect(await runDueFires(clockedDeps(database().db, clock), { instanceId: 'a', runFire: recordingRunner })).toEqual([]);
     expect(await fires(scheduleId)).toEqual([]);
+  });
+
+  it('an abandoned run is failed later', async () => {
+    const { scheduleId } = await createDigestSchedule(database().db, { cron: '0 9 * * *', timezone: 'UTC' }, new Date('2027-01-04T00:00:00Z'));
+    // A process claimed the fire at 09:00 and stopped before recording the outcome.
+    await database()
+      .db.insertInto('schedule_fires')
+      .values({ schedule_id: scheduleId, fire_at: new Date('2027-01-04T09:00:00Z'), status: 'running', claimed_by: 'gone', created_at: new Date('2027-01-04T09:00:00Z') })
+      .execute();
+    const deps = clockedDeps(database().db, clock);
+
+    clock.now = new Date('2027-01-04T09:10:00Z');
+    await runDueFires(deps, { instanceId: 'a', runFire: recordingRunner });
+    expect((await fires(scheduleId)).map((row) => row.status)).toEqual(['running']);
+
+    clock.now = new Date('2027-01-04T09:31:00Z');
+    await runDueFires(deps, { instanceId: 'a', runFire: recordingRunner });
+    const rows = await fires(scheduleId);
+    expect(rows.map((row) => row.status)).toEqual(['failed']);
+    expect(rows[0]!.reason).toMatch(/stopped before it finished/);
+    expect(await campaignCount(scheduleId)).toBe(0);
+    const notes = await database().db.selectFrom('editor_notifications').select('kind').execute();
+    expect(notes.map((note) => note.kind)).toEqual(['digest_failed']);
   });
 });

@@ -104,6 +104,13 @@ describeEachDatabase('digest and schedule routes', (database) => {
     expect(body.error.details?.map((issue) => issue.path)).toEqual(['lists.0', 'compose.topics.0', 'subject']);
   });
 
+  it('digest with an unknown layout answers 422', async () => {
+    const response = await request('POST', '/api/digests', { json: { name: 'Laid out', lists: ['monthly'], subject: 'x', layoutId: '999' } });
+    const body = (await response.json()) as ErrorBody;
+    expect(response.status).toBe(422);
+    expect(body.error.details?.map((issue) => issue.path)).toEqual(['layoutId']);
+  });
+
   it('digest without an audience answers 422', async () => {
     const response = await request('POST', '/api/digests', { json: { name: 'Nobody', subject: 'x' } });
     expect(response.status).toBe(422);

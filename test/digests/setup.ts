@@ -65,3 +65,23 @@ export const recordingRunner: FireRunner = async (deps, fire) => {
 export function clockedDeps(db: Db, clock: { now: Date }): Deps {
   return testDeps(db, { now: () => clock.now });
 }
+
+/** The fires of a schedule, oldest first. */
+export async function firesOf(db: Db, scheduleId: string) {
+  return db
+    .selectFrom('schedule_fires')
+    .select(['fire_at', 'status', 'campaign_id', 'claimed_by', 'late_seconds', 'reason'])
+    .where('schedule_id', '=', scheduleId)
+    .orderBy('fire_at')
+    .execute();
+}
+
+/** How many campaigns a schedule's fires created. */
+export async function campaignsOf(db: Db, scheduleId: string): Promise<number> {
+  const row = await db
+    .selectFrom('campaigns')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('schedule_id', '=', scheduleId)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
