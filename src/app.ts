@@ -22,6 +22,7 @@ import { deliveryRoutes } from './delivery/routes.ts';
 import { calendarRoutes, contentRoutes, feedRoutes } from './content/routes.ts';
 import { archiveRoutes } from './campaigns/archive-routes.ts';
 import { campaignRoutes } from './campaigns/routes.ts';
+import { layoutRoutes } from './campaigns/layout-routes.ts';
 
 export interface AppOptions {
   /** Extra ways to recognise staff (console sessions, personal API tokens). */
@@ -104,6 +105,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
   staff.route('/schedules', scheduleRoutes());
   staff.route('/notifications', notificationRoutes());
   staff.route('/campaigns', campaignRoutes());
+  staff.route('/layouts', layoutRoutes());
 
   app.route('/api', staff);
 

@@ -501,6 +501,7 @@ export type NewContentItem = Insertable<ContentItemsTable>;
 export type FeedRow = Selectable<FeedsTable>;
 export type FeedErrorRow = Selectable<FeedErrorsTable>;
 export type CampaignRow = Selectable<CampaignsTable>;
+export type LayoutRow = Selectable<LayoutsTable>;
 export type LedgerRow = Selectable<LedgerTable>;
 export type DigestRow = Selectable<DigestsTable>;
 export type ScheduleRow = Selectable<SchedulesTable>;
