@@ -2,6 +2,7 @@
  * The command table. Each command lives in its own module under `src/cli/commands/`.
  */
 import type { Command } from './main.ts';
+import { composeCommand } from './commands/compose.ts';
 import { feedbackCommand } from './commands/feedback.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { sendCommand } from './commands/send.ts';
@@ -10,4 +11,4 @@ import { serveCommand } from './commands/serve.ts';
 import { userCommand } from './commands/user.ts';
 import { workerCommand } from './commands/worker.ts';
 
-export const commands: Command[] = [serveCommand, migrateCommand, userCommand, feedbackCommand, sendCommand, workerCommand, schedulerCommand];
+export const commands: Command[] = [serveCommand, migrateCommand, userCommand, feedbackCommand, composeCommand, sendCommand, workerCommand, schedulerCommand];
