@@ -2,11 +2,13 @@
  * "Add to calendar": an event as an iCalendar file (RFC 5545), written with ical.js.
  * Times are written in UTC, which every calendar converts to its reader's zone; the event's own
  * zone is named in `X-GAZETTE-TIMEZONE` (RFC 5545 section 3.8.8.2 lets producers add `X-`
- * properties) because a `TZID` would need a VTIMEZONE block that `Intl` cannot produce.
+ * properties) because a `TZID` would need a VTIMEZONE block that `Intl` cannot produce. Venue,
+ * city, country, online and registration go in the other `X-GAZETTE-` properties that `parse-ics.ts` reads.
  */
 import ICAL from 'ical.js';
 import type { ContentItemRow } from '../db/schema.ts';
 import { NotFoundError } from '../errors.ts';
+import { gazetteProperties } from './parse-ics.ts';
 import { plainText } from './sanitize.ts';
 
 /** Returns the `.ics` text for an event row; other kinds are not found. */
@@ -46,7 +48,19 @@ export function eventCalendar(row: ContentItemRow, options: { publicUrl: string;
     .join('\n\n');
   if (description) event.description = description;
   if (row.url) component.updatePropertyWithValue('url', row.url);
-  if (row.timezone) component.updatePropertyWithValue('x-gazette-timezone', row.timezone);
+  if (row.timezone) component.updatePropertyWithValue(gazetteProperties.timezone, row.timezone);
+  if (row.venue) component.updatePropertyWithValue(gazetteProperties.venue, row.venue);
+  if (row.online) component.updatePropertyWithValue(gazetteProperties.online, 'TRUE');
+  if (row.city) component.updatePropertyWithValue(gazetteProperties.city, row.city);
+  if (row.country) component.updatePropertyWithValue(gazetteProperties.country, row.country);
+  if (row.registration_url) component.updatePropertyWithValue(gazetteProperties.registrationUrl, row.registration_url);
+  if (row.registration_deadline) {
+    const deadline = component.updatePropertyWithValue(
+      gazetteProperties.registrationDeadline,
+      ICAL.Time.fromJSDate(new Date(row.registration_deadline), true),
+    );
+    deadline.setParameter('value', 'DATE-TIME');
+  }
   calendar.addSubcomponent(component);
   return `${calendar.toString()}\r\n`;
 }

@@ -229,6 +229,39 @@ describeEachDatabase('content routes', (database) => {
     expect(await count()).toBe(4);
   });
 
+  it('downloaded ics keeps place and registration', async () => {
+    const { request } = setup();
+    const created = (await (await request('POST', '/api/content', { json: { ...forum, online: true } })).json()) as ContentItem;
+    const file = await (await request('GET', `/events/${created.id}.ics`, { token: null })).text();
+    await database().db.deleteFrom('content_items').execute();
+
+    const result = (await (await upload(request, file, 'download.ics')).json()) as ImportResult;
+    expect(result.counts.created).toBe(1);
+    const row = await database().db.selectFrom('content_items').selectAll().executeTakeFirstOrThrow();
+    expect(row.timezone).toBe('Asia/Seoul');
+    expect(row.venue).toBe('Convention Centre');
+    expect(row.city).toBe('Seoul');
+    expect(row.country).toBe('Republic of Korea');
+    expect(row.online).toBe(true);
+    expect(row.registration_url).toBe(created.registrationUrl);
+    expect(new Date(row.registration_deadline!).toISOString()).toBe(created.registrationDeadline);
+    expect(new Date(row.starts_at!).toISOString()).toBe(created.startsAt);
+  });
+
+  it('downloaded all-day ics keeps its day', async () => {
+    const { request } = setup();
+    await upload(request, readFileSync(projectFixture('content', 'events.ics')), 'events.ics');
+    const original = await database().db.selectFrom('content_items').selectAll().where('guid', '=', 'day@example.org').executeTakeFirstOrThrow();
+    const file = await (await request('GET', `/events/${original.id}.ics`, { token: null })).text();
+    await database().db.deleteFrom('content_items').execute();
+
+    await upload(request, file, 'download.ics');
+    const row = await database().db.selectFrom('content_items').selectAll().executeTakeFirstOrThrow();
+    expect(row.all_day).toBe(true);
+    expect(row.timezone).toBe(original.timezone);
+    expect(new Date(row.starts_at!).toISOString()).toBe(new Date(original.starts_at!).toISOString());
+  });
+
   it('ics for a publication answers 404', async () => {
     const { request } = setup();
     const created = (await (await request('POST', '/api/content', { json: { kind: 'news', title: 'x', url: 'https://example.org/x' } })).json()) as ContentItem;
