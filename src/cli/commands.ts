@@ -4,6 +4,7 @@
 import type { Command } from './main.ts';
 import { composeCommand } from './commands/compose.ts';
 import { feedbackCommand } from './commands/feedback.ts';
+import { ingestCommand } from './commands/ingest.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { sendCommand } from './commands/send.ts';
 import { schedulerCommand } from './commands/scheduler.ts';
@@ -11,4 +12,4 @@ import { serveCommand } from './commands/serve.ts';
 import { userCommand } from './commands/user.ts';
 import { workerCommand } from './commands/worker.ts';
 
-export const commands: Command[] = [serveCommand, migrateCommand, userCommand, feedbackCommand, composeCommand, sendCommand, workerCommand, schedulerCommand];
+export const commands: Command[] = [serveCommand, migrateCommand, userCommand, feedbackCommand, ingestCommand, composeCommand, sendCommand, workerCommand, schedulerCommand];
