@@ -23,6 +23,7 @@ import { calendarRoutes, contentRoutes, feedRoutes } from './content/routes.ts';
 import { archiveRoutes } from './campaigns/archive-routes.ts';
 import { campaignRoutes } from './campaigns/routes.ts';
 import { layoutRoutes } from './campaigns/layout-routes.ts';
+import { listRoutes } from './lists/routes.ts';
 
 export interface AppOptions {
   /** Extra ways to recognise staff (console sessions, personal API tokens). */
@@ -106,6 +107,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
   staff.route('/notifications', notificationRoutes());
   staff.route('/campaigns', campaignRoutes());
   staff.route('/layouts', layoutRoutes());
+  staff.route('/', listRoutes());
 
   app.route('/api', staff);
 
