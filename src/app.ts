@@ -24,6 +24,7 @@ import { archiveRoutes } from './campaigns/archive-routes.ts';
 import { campaignRoutes } from './campaigns/routes.ts';
 import { layoutRoutes } from './campaigns/layout-routes.ts';
 import { listRoutes } from './lists/routes.ts';
+import { subscriberRoutes } from './subscribers/routes.ts';
 
 export interface AppOptions {
   /** Extra ways to recognise staff (console sessions, personal API tokens). */
@@ -108,6 +109,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
   staff.route('/campaigns', campaignRoutes());
   staff.route('/layouts', layoutRoutes());
   staff.route('/', listRoutes());
+  staff.route('/', subscriberRoutes());
 
   app.route('/api', staff);
 
