@@ -28,7 +28,7 @@ export async function recordConsent(
     lists: entry.lists ?? [],
     ip: entry.ip ?? null,
     user_agent: entry.userAgent ?? null,
-    details: JSON.stringify(entry.details ?? {}),
+    details: entry.details ?? {},
     ...(entry.at ? { created_at: entry.at } : {}),
   }));
   if (rows.length === 0) return;

@@ -204,7 +204,7 @@ export async function createSubscriber(deps: Deps, input: CreateSubscriberInput,
       .values({
         email,
         name: input.name?.trim() ?? '',
-        attributes: JSON.stringify(input.attributes ?? {}),
+        attributes: input.attributes ?? {},
         status: input.status ?? 'active',
         source: context.source,
       })
@@ -274,7 +274,7 @@ export async function updateSubscriber(
         if (value === null) delete merged[key];
         else merged[key] = value;
       }
-      changes.attributes = JSON.stringify(merged);
+      changes.attributes = merged;
     }
     await tx.updateTable('subscribers').set(changes).where('id', '=', id).execute();
 
@@ -369,7 +369,7 @@ export async function eraseSubscriber(deps: Deps, id: string, context: ConsentCo
   await deps.db.transaction().execute(async (tx) => {
     const current = await getSubscriber(tx, id);
     await suppressAddress(tx, deps.signer, { email: current.email, reason: 'erased', hashOnly: true });
-    await tx.updateTable('consent_log').set({ details: JSON.stringify({}), ip: null, user_agent: null }).where('subscriber_id', '=', id).execute();
+    await tx.updateTable('consent_log').set({ details: {}, ip: null, user_agent: null }).where('subscriber_id', '=', id).execute();
     await tx.deleteFrom('subscribers').where('id', '=', id).execute();
     await recordConsent(tx, {
       subscriberId: null,
