@@ -5,6 +5,7 @@
 import type { Migration } from 'kysely/migration';
 import * as initial from './0001_initial.ts';
 import * as engagement from './0002_engagement.ts';
+import * as subscriberLifecycle from './0010_subscriber_lifecycle.ts';
 import * as contentSources from './0020_content_sources.ts';
 import * as compose from './0030_compose.ts';
 import * as delivery from './0040_delivery.ts';
@@ -16,6 +17,7 @@ import * as digests from './0090_digests.ts';
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_engagement': engagement,
+  '0010_subscriber_lifecycle': subscriberLifecycle,
   '0020_content_sources': contentSources,
   '0030_compose': compose,
   '0040_delivery': delivery,

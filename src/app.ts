@@ -24,6 +24,7 @@ import { archiveRoutes } from './campaigns/archive-routes.ts';
 import { campaignRoutes } from './campaigns/routes.ts';
 import { layoutRoutes } from './campaigns/layout-routes.ts';
 import { listRoutes } from './lists/routes.ts';
+import { publicRoutes } from './public/routes.ts';
 import { subscriberRoutes } from './subscribers/routes.ts';
 
 export interface AppOptions {
@@ -91,6 +92,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
   // JSON: subscribe, confirm, preferences, unsubscribe, archive.
   app.route('/events', calendarRoutes());
   app.route('/', archiveRoutes());
+  app.route('/', publicRoutes());
 
   // Webhooks: authenticated by their own signatures, not by staff credentials.
   app.route('/', sesWebhookRoutes(createSnsEndpoint(options.snsFetch)));

@@ -459,6 +459,43 @@ export interface CampaignVariantsTable {
   created_at: Timestamp;
 }
 
+export type ImportStatus = 'queued' | 'running' | 'done' | 'failed';
+
+export interface ImportsTable {
+  id: Id;
+  list_id: string | null;
+  status: Generated<ImportStatus>;
+  options: Json<Record<string, unknown>>;
+  file_name: Generated<string>;
+  total_bytes: ColumnType<string, number | string | undefined, number | string>;
+  processed_bytes: ColumnType<string, number | string | undefined, number | string>;
+  counts: Json<Record<string, number>>;
+  error: string | null;
+  created_by: Generated<string>;
+  created_at: Timestamp;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+}
+
+export interface ImportChunksTable {
+  import_id: string;
+  seq: number;
+  data: Uint8Array;
+}
+
+export interface ImportErrorsTable {
+  import_id: string;
+  line: number;
+  email: Generated<string>;
+  reason: string;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  window_start: Date | string;
+  hits: Generated<number>;
+}
+
 export interface Database {
   lists: ListsTable;
   topics: TopicsTable;
@@ -490,6 +527,10 @@ export interface Database {
   editor_notifications: EditorNotificationsTable;
   layouts: LayoutsTable;
   campaign_variants: CampaignVariantsTable;
+  imports: ImportsTable;
+  import_chunks: ImportChunksTable;
+  import_errors: ImportErrorsTable;
+  rate_limits: RateLimitsTable;
 }
 
 export type ListRow = Selectable<ListsTable>;
