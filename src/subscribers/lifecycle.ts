@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/connect.ts';
 import type { ListRow, SubscriptionStatus } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
+import { recordSentMessage } from '../feedback/sent-messages.ts';
 import { suppressionKey } from '../feedback/suppressions.ts';
 import { resolveLists, resolveTopics } from '../lists/lists.ts';
 import { maskEmail } from '../log.ts';
@@ -204,6 +205,14 @@ export async function sendConfirmation(deps: Deps, data: { subscriberId: string;
     raw,
     configurationSet: config.ses.configurationSet,
     tags: { kind: 'confirmation' },
+  });
+  // Recorded so that a bounce or complaint about the confirmation request is matched too.
+  await recordSentMessage(deps.db, {
+    sesMessageId: sent.messageId,
+    email: subscriber.email,
+    kind: 'confirmation',
+    subscriberId: subscriber.id,
+    sentAt: deps.now(),
   });
   await recordConsent(deps.db, {
     subscriberId: subscriber.id,

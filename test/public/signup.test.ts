@@ -256,6 +256,13 @@ describeEachDatabase('double opt-in', (database) => {
     expect(raw).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
   });
 
+  it('records the confirmation for feedback matching', async () => {
+    const { mailer } = await signUp();
+    const rows = await database().db.selectFrom('sent_messages').select(['ses_message_id', 'email', 'kind']).execute();
+    expect(rows).toEqual([{ ses_message_id: 'test-1', email: 'jane@example.org', kind: 'confirmation' }]);
+    expect(mailer.sent.length).toBe(1);
+  });
+
   it('sends an HTML and a plain-text part', async () => {
     const { mailer } = await signUp();
     const raw = mailer.texts()[0]!;
