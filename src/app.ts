@@ -25,6 +25,7 @@ import { campaignRoutes } from './campaigns/routes.ts';
 import { layoutRoutes } from './campaigns/layout-routes.ts';
 import { listRoutes } from './lists/routes.ts';
 import { publicRoutes } from './public/routes.ts';
+import { importRoutes } from './subscribers/import-routes.ts';
 import { subscriberRoutes } from './subscribers/routes.ts';
 
 export interface AppOptions {
@@ -112,6 +113,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
   staff.route('/layouts', layoutRoutes());
   staff.route('/', listRoutes());
   staff.route('/', subscriberRoutes());
+  staff.route('/', importRoutes());
 
   app.route('/api', staff);
 

@@ -4,6 +4,7 @@
 import type { Command } from './main.ts';
 import { composeCommand } from './commands/compose.ts';
 import { feedbackCommand } from './commands/feedback.ts';
+import { importCommand } from './commands/import.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { sendCommand } from './commands/send.ts';
@@ -12,4 +13,4 @@ import { serveCommand } from './commands/serve.ts';
 import { userCommand } from './commands/user.ts';
 import { workerCommand } from './commands/worker.ts';
 
-export const commands: Command[] = [serveCommand, migrateCommand, userCommand, feedbackCommand, ingestCommand, composeCommand, sendCommand, workerCommand, schedulerCommand];
+export const commands: Command[] = [serveCommand, migrateCommand, importCommand, userCommand, feedbackCommand, ingestCommand, composeCommand, sendCommand, workerCommand, schedulerCommand];

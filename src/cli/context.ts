@@ -20,6 +20,8 @@ export interface ApiClient {
   baseUrl: string;
   request<T>(method: string, pathName: string, body?: unknown): Promise<T>;
   upload<T>(pathName: string, form: FormData): Promise<T>;
+  /** Posts a body as it is (a file-backed `Blob` streams from disk), with its content type. */
+  post<T>(pathName: string, body: Blob, contentType: string): Promise<T>;
 }
 
 export type DataAccess =
@@ -95,6 +97,7 @@ export function createApiClient(baseUrl: string, token: string): ApiClient {
         body: body === undefined ? undefined : JSON.stringify(body),
       }),
     upload: (pathName, form) => call('POST', pathName, { body: form }),
+    post: (pathName, body, contentType) => call('POST', pathName, { headers: { 'content-type': contentType }, body }),
   };
 }
 
