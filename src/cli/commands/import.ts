@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, openAsBlob, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { createList, listLists } from '../../lists/lists.ts';
 import type { ImportCounts } from '../../subscribers/import.ts';
 import { createImport, getImport, runImport, type ImportRecord } from '../../subscribers/imports.ts';
 import { CliError, openDataAccess } from '../context.ts';
@@ -17,7 +18,8 @@ or a plain "email,name" file, with comma, semicolon or tab delimiters. Other col
 subscriber attributes. Rows with an invalid address or field are reported with their line
 number and skipped; the rest is imported.
 
-  --list <slug>    the list to subscribe the rows to (required unless --blocklist)
+  --list <slug>    the list to subscribe the rows to (required unless --blocklist); a list
+                   that does not exist yet is created (single opt-in, public) and reported
   --blocklist      blocklist and suppress every address in the file instead
   --overwrite      replace the names and attributes of existing subscribers
   --resubscribe    also re-subscribe people who unsubscribed, were suppressed or blocklisted
@@ -46,6 +48,7 @@ While a server holds the embedded data directory, the file is sent to that serve
     const access = await openDataAccess(environment);
     let record: ImportRecord;
     try {
+      if (values.list) await ensureList(access, values.list);
       if (access.mode === 'remote') {
         const query = new URLSearchParams({ mode, overwrite: String(values.overwrite), resubscribe: String(values.resubscribe), fileName: path.basename(file) });
         if (values.list) query.set('list', values.list);
@@ -77,6 +80,23 @@ While a server holds the embedded data directory, the file is sent to that serve
     return report(record, access.mode === 'remote');
   },
 };
+
+/** Creates the list when no list has the slug, so a first import needs no other step. */
+async function ensureList(access: Awaited<ReturnType<typeof openDataAccess>>, slug: string): Promise<void> {
+  const input = { name: slug.replace(/-/g, ' ').replace(/^./, (first) => first.toUpperCase()), slug, optIn: 'single' as const, visibility: 'public' as const };
+  if (access.mode === 'remote') {
+    const lists = await access.api.request<{ items: { slug: string }[] }>('GET', '/api/lists');
+    if (lists.items.some((list) => list.slug === slug)) return;
+    await access.api.request('POST', '/api/lists', input);
+  } else {
+    if ((await listLists(access.runtime.deps.db)).some((list) => list.slug === slug)) return;
+    if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(slug)) {
+      throw new CliError(`Invalid list slug "${slug}": expected lower-case letters, digits and hyphens, such as "monthly-news".`);
+    }
+    await createList(access.runtime.deps.db, input);
+  }
+  process.stdout.write(`Created the list "${slug}" (single opt-in, public), because no list had that slug.\n`);
+}
 
 function report(record: ImportRecord, remote: boolean): number {
   if (record.status === 'failed') {
