@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { SubscriberStatus, SubscriptionStatus } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { resolveLists } from '../lists/lists.ts';
-import { audienceQuery } from '../segments/audience.ts';
+import { audienceQuery, resolveAudience } from '../segments/audience.ts';
 
 export const exportQuery = z.object({
   /** A list slug: its subscribers, with their status on that list. */
@@ -42,6 +42,11 @@ interface ExportRow {
  */
 export async function exportSubscribersCsv(deps: Deps, query: ExportQuery): Promise<ReadableStream<Uint8Array>> {
   const [list] = query.list ? await resolveLists(deps.db, [query.list], { path: 'list' }) : [];
+  // A saved segment is read once here (an unknown id throws before the stream starts).
+  const audience =
+    query.sendable || query.segment
+      ? await resolveAudience(deps.db, { ...(query.list ? { lists: [query.list] } : {}), ...(query.segment ? { segment: query.segment } : {}) })
+      : undefined;
   const encoder = new TextEncoder();
   const db = deps.db;
   let lastId = '0';
@@ -77,12 +82,8 @@ export async function exportSubscribersCsv(deps: Deps, query: ExportQuery): Prom
       .where(sql<boolean>`subscribers.id > ${lastId}::bigint`)
       .orderBy('subscribers.id')
       .limit(pageSize);
-    if (query.sendable || query.segment) {
-      const audience = audienceQuery(db, {
-        ...(query.list ? { lists: [query.list] } : {}),
-        ...(query.segment ? { segment: query.segment } : {}),
-      });
-      q = q.where('subscribers.id', 'in', audience.clearSelect().select('subscribers.id'));
+    if (audience) {
+      q = q.where('subscribers.id', 'in', audienceQuery(db, audience).clearSelect().select('subscribers.id'));
     } else if (list) {
       q = q.where(({ exists, selectFrom }) => {
         let sub = selectFrom('subscriptions')
