@@ -11,6 +11,7 @@ import type { AppEnv } from '../http/context.ts';
 import { consoleCss, consoleJs } from './assets.ts';
 import { BarePage, Layout } from './layout.tsx';
 import { pageContext } from './http.ts';
+import { registerContentPages } from './pages/content.tsx';
 import { registerDashboard } from './pages/dashboard.tsx';
 import { registerSchedulePages } from './pages/schedules.tsx';
 import { registerSegmentPages } from './pages/segments.tsx';
@@ -61,6 +62,7 @@ export function consoleRoutes(): Hono<AppEnv> {
 
   registerSignOut(app);
   registerDashboard(app);
+  registerContentPages(app);
   registerSegmentPages(app);
   registerSchedulePages(app);
   registerSettingsPages(app);

@@ -23,6 +23,7 @@ const notices: Record<string, string> = {
   'content-saved': 'The content item is saved.',
   'feed-added': 'The feed is added; it is fetched shortly.',
   'feed-fetched': 'The feed was fetched.',
+  'feed-failed': 'The fetch failed. The error is listed under Recent errors; check the address or try again later.',
   'test-sent': 'The test message is sent.',
   scheduled: 'The issue is scheduled.',
   sending: 'Sending has started.',

@@ -69,6 +69,34 @@ if (!hasChromium) {
       await screenshot('02-dashboard');
     });
 
+    it('event and publication are added', async () => {
+      await page.goto(`${base}/console/content`);
+      await screenshot('03-content-empty');
+
+      await page.locator('#item-kind').selectOption('event');
+      await page.locator('#item-title').fill('Regional Forum on Open Government');
+      await page.locator('#item-url').fill('https://events.example.org/forum-2027');
+      await page.locator('#item-summary').fill('Two days on open data and public trust.');
+      await page.locator('#item-timezone').selectOption('Asia/Seoul');
+      await page.locator('#item-starts').fill('2027-03-10T09:00');
+      await page.locator('#item-city').fill('Seoul');
+      await page.locator('#item-topics').fill('open-data');
+      await page.getByRole('button', { name: 'Add item' }).click();
+      await page.waitForURL(/\/console\/content\?notice=content-saved/);
+
+      await page.locator('#item-kind').selectOption('publication');
+      await page.locator('#item-title').fill('Trust in Public Institutions 2027');
+      await page.locator('#item-url').fill('https://research.example.org/trust-2027');
+      await page.locator('#item-summary').fill('What makes citizens trust their administrations.');
+      await page.locator('#item-topics').fill('open-data');
+      await page.getByRole('button', { name: 'Add item' }).click();
+      await page.waitForURL(/\/console\/content\?notice=content-saved/);
+
+      const rows = page.locator('main table tbody tr');
+      expect(await rows.count()).toBe(2);
+      await screenshot('04-content');
+    });
+
     it('segment is built with the form', async () => {
       await page.goto(`${base}/console/segments`);
       await page.getByLabel('Name', { exact: true }).fill('Everyone in France');
