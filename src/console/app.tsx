@@ -11,6 +11,8 @@ import type { AppEnv } from '../http/context.ts';
 import { consoleCss, consoleJs } from './assets.ts';
 import { BarePage, Layout } from './layout.tsx';
 import { pageContext } from './http.ts';
+import { registerCampaignPages } from './pages/campaigns.tsx';
+import { registerComposePages } from './pages/compose.tsx';
 import { registerContentPages } from './pages/content.tsx';
 import { registerDashboard } from './pages/dashboard.tsx';
 import { registerSchedulePages } from './pages/schedules.tsx';
@@ -63,6 +65,8 @@ export function consoleRoutes(): Hono<AppEnv> {
   registerSignOut(app);
   registerDashboard(app);
   registerContentPages(app);
+  registerComposePages(app);
+  registerCampaignPages(app);
   registerSegmentPages(app);
   registerSchedulePages(app);
   registerSettingsPages(app);

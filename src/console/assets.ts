@@ -88,6 +88,7 @@ button[disabled] { opacity: .55; cursor: not-allowed; }
 .chart { max-width: 100%; height: auto; }
 .chart .bar { fill: var(--accent); }
 .chart .bar-bad { fill: var(--danger); }
+.chart .bar-none { fill: #c9d1d9; }
 .chart .axis { stroke: #7a8591; }
 .chart text { font-size: 12px; fill: var(--ink); }
 progress { width: 100%; max-width: 40rem; height: 1.2rem; }
