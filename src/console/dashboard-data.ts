@@ -103,38 +103,3 @@ export async function recentIssues(db: Db, limit = 5): Promise<IssueResult[]> {
     complained: Number(row.complained),
   }));
 }
-
-export interface Health {
-  sent: number;
-  bounced: number;
-  complained: number;
-  bounceRate: number;
-  complaintRate: number;
-}
-
-/**
- * Bounce and complaint rates over messages sent in the last 30 days. SES reviews an account
- * whose bounce rate passes 5% or complaint rate passes 0.1%, so the dashboard warns before.
- */
-export async function deliveryHealth(db: Db, now: Date): Promise<Health> {
-  const since = new Date(now.getTime() - 30 * 86_400_000);
-  const row = await db
-    .selectFrom('ledger')
-    .select([
-      sql<string>`count(*) filter (where status = 'sent')`.as('sent'),
-      sql<string>`count(*) filter (where outcome = 'bounced')`.as('bounced'),
-      sql<string>`count(*) filter (where outcome = 'complained')`.as('complained'),
-    ])
-    .where('sent_at', '>=', since)
-    .executeTakeFirstOrThrow();
-  const sent = Number(row.sent);
-  const bounced = Number(row.bounced);
-  const complained = Number(row.complained);
-  return {
-    sent,
-    bounced,
-    complained,
-    bounceRate: sent ? bounced / sent : 0,
-    complaintRate: sent ? complained / sent : 0,
-  };
-}

@@ -6,7 +6,8 @@
 import type { Hono } from 'hono';
 import type { AppEnv } from '../../http/context.ts';
 import { BarChart } from '../charts.tsx';
-import { deliveryHealth, recentIssues, subscribersPerWeek, totals } from '../dashboard-data.ts';
+import { feedbackHealth } from '../../feedback/health.ts';
+import { recentIssues, subscribersPerWeek, totals } from '../dashboard-data.ts';
 import { formatDay, formatNumber, percent } from '../format.ts';
 import { pageContext } from '../http.ts';
 import { can, Empty, Layout, StatusBadge, When, ZoneNote } from '../layout.tsx';
@@ -16,9 +17,9 @@ export function registerDashboard(app: Hono<AppEnv>): void {
     const page = pageContext(c);
     const { db } = c.var.deps;
     const now = c.var.deps.now();
-    const [sums, weeks, issues, health] = await Promise.all([totals(db), subscribersPerWeek(db, now), recentIssues(db), deliveryHealth(db, now)]);
-    const bounceWarn = health.bounceRate >= 0.02;
-    const complaintWarn = health.complaintRate >= 0.0005;
+    const [sums, weeks, issues, health] = await Promise.all([totals(db), subscribersPerWeek(db, now), recentIssues(db), feedbackHealth(db, { topicArns: c.var.deps.config.snsTopicArns, now })]);
+    const bounceWarn = health.bounces.level !== 'ok';
+    const complaintWarn = health.complaints.level !== 'ok';
     return c.html(
       <Layout page={page} title="Dashboard" actions={can(page, 'editor') ? <a class="button" href="/console/compose">Compose an issue</a> : undefined}>
         <div class="cards">
@@ -29,12 +30,20 @@ export function registerDashboard(app: Hono<AppEnv>): void {
             <span class="stat">{formatNumber(sums.confirmedSubscriptions)}</span> confirmed subscriptions on {formatNumber(sums.lists)} lists
           </div>
           <div class="card">
-            <span class="stat">{percent(health.bounced, health.sent)}</span> bounced in the last 30 days
-            {bounceWarn ? <p class="warning">Above 2%: check the last import and the suppression list before the next send.</p> : null}
+            <span class="stat">{percent(health.bounces.count, health.sends)}</span> hard bounces in the last {health.windowDays} days
+            {bounceWarn ? (
+              <p class="warning">
+                Near or above the {percent(health.bounces.reviewThreshold, 1)} at which SES reviews an account: check the last import and the suppression list before the next send.
+              </p>
+            ) : null}
           </div>
           <div class="card">
-            <span class="stat">{percent(health.complained, health.sent)}</span> complaints in the last 30 days
-            {complaintWarn ? <p class="warning">Above 0.05%: SES reviews accounts at 0.1%. Check who is being mailed and why.</p> : null}
+            <span class="stat">{percent(health.complaints.count, health.sends)}</span> complaints in the last {health.windowDays} days
+            {complaintWarn ? (
+              <p class="warning">
+                Near or above the {percent(health.complaints.reviewThreshold, 1)} at which SES reviews an account: check who is being mailed and why.
+              </p>
+            ) : null}
           </div>
         </div>
 

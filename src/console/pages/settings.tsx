@@ -9,15 +9,9 @@ import type { AppEnv } from '../../http/context.ts';
 import { pageContext } from '../http.ts';
 import { Layout, When, type PageContext } from '../layout.tsx';
 import type { Config } from '../../config.ts';
+import { feedbackHealth, type FeedbackHealth } from '../../feedback/health.ts';
 
-export interface FeedbackStatus {
-  /** When the last SES notification (bounce, complaint, delivery) arrived, if ever. */
-  lastNotificationAt: Date | null;
-  /** Which table or source said so, for the page's explanation. */
-  known: boolean;
-}
-
-function SettingsPage({ page, config, feedback }: { page: PageContext; config: Config; feedback: FeedbackStatus }) {
+function SettingsPage({ page, config, feedback }: { page: PageContext; config: Config; feedback: FeedbackHealth }) {
   const ses = config.ses;
   const sesMode = ses.local
     ? 'Local SES (embedded): messages are kept and shown in the local mail viewer, not delivered.'
@@ -78,9 +72,11 @@ function SettingsPage({ page, config, feedback }: { page: PageContext; config: C
           <dd>
             {config.snsTopicArns.length > 0 ? (
               <ul>
-                {config.snsTopicArns.map((arn) => (
+                {feedback.topics.map((topic) => (
                   <li>
-                    <code>{arn}</code>
+                    <code>{topic.topicArn}</code>
+                    {topic.configured ? '' : ' (not accepted: not in SNS_TOPIC_ARNS)'}: {topic.notifications} notifications in the last {feedback.windowDays} days, last{' '}
+                    <When page={page} at={topic.lastNotificationAt} empty="never" />
                   </li>
                 ))}
               </ul>
@@ -107,22 +103,8 @@ function SettingsPage({ page, config, feedback }: { page: PageContext; config: C
   );
 }
 
-/**
- * The time of the last feedback the server recorded: the newest ledger outcome (a bounce,
- * complaint or delivery sets one).
- */
-async function feedbackStatus(c: { var: AppEnv['Variables'] }): Promise<FeedbackStatus> {
-  const row = await c.var.deps.db
-    .selectFrom('ledger')
-    .select((eb) => eb.fn.max('updated_at').as('at'))
-    .where('outcome', 'is not', null)
-    .executeTakeFirst();
-  const at = row?.at ? new Date(row.at as unknown as string) : null;
-  return { lastNotificationAt: at, known: true };
-}
-
 export function registerSettingsPages(app: Hono<AppEnv>): void {
   app.get('/settings', async (c) => {
-    return c.html(<SettingsPage page={pageContext(c)} config={c.var.deps.config} feedback={await feedbackStatus(c)} />);
+    return c.html(<SettingsPage page={pageContext(c)} config={c.var.deps.config} feedback={await feedbackHealth(c.var.deps.db, { topicArns: c.var.deps.config.snsTopicArns, now: c.var.deps.now() })} />);
   });
 }
