@@ -26,7 +26,7 @@ export async function audienceChoices(c: Context<AppEnv>): Promise<AudienceChoic
   return { lists, topics, segments: segments.items };
 }
 
-/** The audience fieldset: lists, a segment and topics, with the live recipient count. */
+/** Renders the audience fieldset: lists, a segment and topics, with the live recipient count. */
 export function AudienceFields(props: { choices: AudienceChoices; values: FormValues; count?: number; problem?: FormProblem }) {
   const { choices, values } = props;
   const chosenLists = new Set(fields(values, 'lists'));

@@ -49,9 +49,10 @@ function valuesFromForm(form: FormValues): ItemValues {
   return Object.fromEntries(names.map((name) => [name, field(form, name)]));
 }
 
-/** The API fields of the form: empty inputs are left out, lists are split on commas. */
+/** Maps the form to API fields: empty inputs are left out (null on update), lists are split on commas. */
 function fieldsOf(values: ItemValues, forUpdate: boolean) {
-  const text = (name: string) => (values[name] ? values[name] : forUpdate ? null : undefined);
+  const emptyValue = forUpdate ? null : undefined;
+  const text = (name: string) => values[name] || emptyValue;
   const list = (name: string) => (values[name] ?? '').split(',').map((part) => part.trim()).filter(Boolean);
   return {
     kind: values.kind as ContentKind,
@@ -477,6 +478,7 @@ export function registerContentPages(app: Hono<AppEnv>): void {
     } catch (error) {
       // The failure is already in the feed's error history, which the feed page lists.
       formProblem(error);
+      c.get('log').warn({ err: error, feedId: id }, 'feed fetch from the console failed');
       return redirectWithNotice(c, `/console/content/feeds/${id}`, 'feed-failed');
     }
   });

@@ -1,8 +1,8 @@
 /** @jsxImportSource hono/jsx */
 /**
  * Schedules of recurring digests: each schedule's next runs and last run, a form for a new
- * one, and the digest drafts awaiting approval (a digest that does not send on its own leaves
- * a draft, which an editor previews and sends from its campaign page).
+ * one, and the digest drafts awaiting approval. A digest that does not send on its own leaves
+ * a draft, which an editor previews and sends from its campaign page.
  */
 import type { Context, Hono } from 'hono';
 import { sql } from 'kysely';
