@@ -2,9 +2,10 @@
  * Builds the Hono app from the route modules. No I/O happens here or at import time: the
  * dependencies arrive as arguments, so the same app runs under Node, in tests and at the edge.
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
+import { routePath } from 'hono/route';
 import { auditChanges } from './auth/audit.ts';
 import { staffAccountRoutes } from './auth/routes.ts';
 import { consoleRoutes } from './console/app.tsx';
@@ -17,6 +18,8 @@ import { feedbackRoutes } from './feedback/routes.ts';
 import type { SnsFetch } from './feedback/sns.ts';
 import { createSnsEndpoint, sesWebhookRoutes, trackedLinkRoutes } from './feedback/webhook-routes.ts';
 import { digestRoutes, notificationRoutes, scheduleRoutes } from './digests/routes.ts';
+import { apiDocsPage, buildOpenApiDocument } from './http/openapi.ts';
+import { routeDocs } from './http/route-docs.ts';
 import { segmentRoutes } from './segments/routes.ts';
 import { deliveryRoutes } from './delivery/routes.ts';
 import { calendarRoutes, contentRoutes, feedRoutes } from './content/routes.ts';
@@ -43,6 +46,11 @@ export interface AppOptions {
    * local function so they never reach the network.
    */
   snsFetch?: SnsFetch;
+  /**
+   * Mounts routes only one runtime has (Node mounts `/metrics` here). Called before the staff
+   * API is mounted, so these routes bring their own authentication.
+   */
+  mount?: (app: Hono<AppEnv>) => void;
 }
 
 /** Creates the whole HTTP app: health checks, public pages, webhooks, staff API and console. */
@@ -56,6 +64,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
     c.set('log', deps.logger.child({ requestId: c.get('requestId') }));
     await next();
   });
+  app.use(accessLog);
   app.use(
     bodyLimit({
       maxSize: options.maxBodyBytes ?? 5 * 1024 * 1024,
@@ -77,6 +86,16 @@ export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
       return c.json({ status: 'database_unreachable' }, 503);
     }
   });
+
+  // The API's own description, open to anyone: it holds no data.
+  let openApi: ReturnType<typeof buildOpenApiDocument> | undefined;
+  app.get('/api/openapi.json', (c) => {
+    openApi ??= buildOpenApiDocument(routeDocs, { serverUrl: deps.config.publicUrl });
+    return c.json(openApi);
+  });
+  app.get('/api/docs', (c) => c.html(apiDocsPage('/api/openapi.json')));
+
+  options.mount?.(app);
 
   // Staff API: everything under /api except the public and webhook paths.
   const staff = new Hono<AppEnv>();
@@ -124,3 +143,24 @@ export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
   app.onError(handleError);
   return app;
 }
+
+/**
+ * One log line per request (method, route pattern, status, duration; the request id comes from
+ * the child logger) and the HTTP metrics. The route is Hono's matched pattern, such as
+ * `/api/subscribers/:id`, so neither the log nor the metrics carry ids or tokens from the URL.
+ */
+const accessLog: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const started = performance.now();
+  await next();
+  const seconds = (performance.now() - started) / 1000;
+  // After `next()`, the route index points at the handler that answered.
+  const matched = routePath(c);
+  const route = matched.endsWith('*') ? '(unmatched)' : matched;
+  const status = c.res.status;
+  const { deps, log } = c.var;
+  deps.metrics?.observeRequest({ method: c.req.method, route, status, seconds });
+  const line = { method: c.req.method, route, status, ms: Math.round(seconds * 1000) };
+  if (status >= 500) log.error(line, 'request');
+  else if (route === '/healthz' || route === '/readyz' || route === '/metrics') log.debug(line, 'request');
+  else log.info(line, 'request');
+};

@@ -8,6 +8,7 @@ import type { Db } from './db/connect.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import type { Mailer } from './delivery/mailer.ts';
 import type { Logger } from './log.ts';
+import type { Metrics } from './metrics.ts';
 
 export interface Deps {
   db: Db;
@@ -18,6 +19,8 @@ export interface Deps {
   mailer?: Mailer;
   /** Background jobs; Node processes use pg-boss, tests an in-process queue. */
   jobs?: JobQueue;
+  /** Counters for events no table records; Node passes a Prometheus registry, the edge none. */
+  metrics?: Metrics;
   /** The current time; tests pass a fixed clock. */
   now: () => Date;
   /** Outgoing HTTP (feed fetches); the global `fetch` when unset. */

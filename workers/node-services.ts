@@ -4,6 +4,7 @@
  */
 import type { AppOptions } from '../src/app.ts';
 import { jobHandlers } from '../src/jobs/handlers.ts';
+import { metricsHandler } from '../src/node/metrics.ts';
 import type { Runtime } from '../src/node/runtime.ts';
 import { startFeedPoller } from '../src/content/feed-poller.ts';
 import type { BackgroundService } from '../src/node/service.ts';
@@ -11,8 +12,12 @@ import { createSendWorker } from '../src/delivery/worker.ts';
 import { createScheduler } from '../src/digests/scheduler.ts';
 
 /** App options that need Node (console sessions, MJML, the local SES). */
-export function nodeAppOptions(_runtime: Runtime): AppOptions {
-  return {};
+export function nodeAppOptions(runtime: Runtime): AppOptions {
+  return {
+    mount: (app) => {
+      app.get('/metrics', metricsHandler(runtime.metrics));
+    },
+  };
 }
 
 /** Starts the send worker, scheduler and feed poller that the configuration enables. */

@@ -14,12 +14,15 @@ import { createInlineQueue, type InlineQueue } from '../jobs/queue.ts';
 import { jobHandlers } from '../jobs/handlers.ts';
 import { loadOrCreateSecrets } from './data-dir.ts';
 import { createPgBossQueue, type PgBossQueue } from './jobs.ts';
+import { createNodeMetrics, type NodeMetrics } from './metrics.ts';
 
 export interface Runtime {
   deps: Deps;
   config: Config;
   database: DatabaseHandle;
   logger: Logger;
+  /** This process's Prometheus registry (also `deps.metrics`). */
+  metrics: NodeMetrics;
   /** True when this start generated the embedded secrets (print the token once). */
   firstStart: boolean;
   /** The job queue: pg-boss for servers and workers, in-process for CLI tools. */
@@ -70,12 +73,15 @@ export async function openRuntime(environment: Environment, options: RuntimeOpti
     throw error;
   }
 
+  const mailer = createSesMailer(config.ses);
+  const metrics = createNodeMetrics({ config, maxSendRate: () => mailer.maxSendRate() });
   const deps: Deps = {
     db: database.db,
     config,
     logger,
     signer: createSigner(config.secretKey!),
-    mailer: createSesMailer(config.ses),
+    mailer,
+    metrics,
     now: () => new Date(),
   };
 
@@ -99,6 +105,7 @@ export async function openRuntime(environment: Environment, options: RuntimeOpti
     config,
     database,
     logger,
+    metrics,
     firstStart,
     jobs,
     close: async () => {
