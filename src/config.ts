@@ -91,6 +91,7 @@ const schema = z.object({
   SEND_RAMP_UP_DAYS: z.coerce.number({ message: 'expected a number of days' }).int().min(0).default(0),
   SEND_MAX_LATENESS_MINUTES: positiveNumber(60),
   SEND_POLL_MS: positiveNumber(1000),
+  SHUTDOWN_TIMEOUT_SECONDS: positiveNumber(30),
   WORKER_ENABLED: booleanFlag(true),
   SCHEDULER_ENABLED: booleanFlag(true),
 });
@@ -155,6 +156,8 @@ export interface Config {
     /** How often an idle worker looks for work, in milliseconds. */
     pollIntervalMs: number;
   };
+  /** How long a stop waits for background services to finish or release their work. */
+  shutdownTimeoutSeconds: number;
   workerEnabled: boolean;
   schedulerEnabled: boolean;
 }
@@ -247,6 +250,7 @@ export function loadConfig(environment: Environment): Config {
       maxLatenessMinutes: e.SEND_MAX_LATENESS_MINUTES,
       pollIntervalMs: e.SEND_POLL_MS,
     },
+    shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
     workerEnabled: e.WORKER_ENABLED,
     schedulerEnabled: e.SCHEDULER_ENABLED,
   };

@@ -37,18 +37,36 @@ export async function startServer(environment: Environment, options: ServeOption
   let http: ServerType | undefined;
   let services: BackgroundService[] = [];
 
-  const stop = async () => {
+  let stopping: Promise<void> | undefined;
+  // Stopping happens once, whoever asks (a signal, a failed start, a test).
+  const stop = () => (stopping ??= shutdown());
+  const shutdown = async () => {
     const log = runtime?.logger;
-    log?.info('stopping');
-    if (http) await new Promise<void>((resolve) => http!.close(() => resolve()));
-    for (const service of services.reverse()) {
-      try {
-        await service.stop();
-      } catch (error) {
-        log?.error({ err: error, service: service.name }, 'service failed to stop cleanly');
+    const timeoutMs = (runtime?.config.shutdownTimeoutSeconds ?? 30) * 1000;
+    log?.info({ timeoutMs }, 'stopping: no new requests or work');
+    // 1. Stop taking requests; requests in progress finish, idle keep-alive sockets close now.
+    const closed = http ? new Promise<void>((resolve) => http!.close(() => resolve())) : Promise.resolve();
+    closeIdleConnections(http);
+    // 2. Background services stop claiming work and finish or release what they hold (send
+    //    batches, leases, running jobs), all at once, within the timeout.
+    const stopped = await Promise.allSettled(
+      services.reverse().map((service) =>
+        withTimeout(service.stop(), timeoutMs, `${service.name} did not stop within ${timeoutMs / 1000} s`),
+      ),
+    );
+    for (const [index, outcome] of stopped.entries()) {
+      if (outcome.status === 'rejected') {
+        log?.error({ err: outcome.reason, service: services[index]?.name }, 'service failed to stop cleanly');
       }
     }
-    await runtime?.close();
+    // Requests still open after the services stopped are cut, so the process can exit.
+    await withTimeout(closed, 5_000, 'open connections').catch(() => closeAllConnections(http));
+    // 3. The database closes last (PGlite flushes and closes its files), then the lock goes.
+    try {
+      await runtime?.close();
+    } catch (error) {
+      log?.error({ err: error }, 'database failed to close cleanly');
+    }
     await localSes?.close();
     releaseLock();
     log?.info('stopped');
@@ -78,6 +96,24 @@ export async function startServer(environment: Environment, options: ServeOption
     await stop();
     throw error;
   }
+}
+
+/** Resolves or rejects with `promise`, or rejects after `ms` with `what` in the message. */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out: ${what}`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function closeIdleConnections(server: ServerType | undefined): void {
+  if (server && 'closeIdleConnections' in server) server.closeIdleConnections();
+}
+
+function closeAllConnections(server: ServerType | undefined): void {
+  if (server && 'closeAllConnections' in server) server.closeAllConnections();
 }
 
 function printBanner(runtime: Runtime, localSes: LocalSes | undefined, firstAdmin?: { email: string; password: string }): void {

@@ -12,5 +12,6 @@ import { schedulerCommand } from './commands/scheduler.ts';
 import { serveCommand } from './commands/serve.ts';
 import { userCommand } from './commands/user.ts';
 import { workerCommand } from './commands/worker.ts';
+import { doctorCommand } from './commands/doctor.ts';
 
-export const commands: Command[] = [serveCommand, migrateCommand, importCommand, userCommand, feedbackCommand, ingestCommand, composeCommand, sendCommand, workerCommand, schedulerCommand];
+export const commands: Command[] = [serveCommand, migrateCommand, importCommand, userCommand, feedbackCommand, ingestCommand, composeCommand, sendCommand, workerCommand, schedulerCommand, doctorCommand];
