@@ -13,5 +13,21 @@ import { serveCommand } from './commands/serve.ts';
 import { userCommand } from './commands/user.ts';
 import { workerCommand } from './commands/worker.ts';
 import { doctorCommand } from './commands/doctor.ts';
+import { exportCommand } from './commands/export.ts';
+import { restoreCommand } from './commands/restore.ts';
 
-export const commands: Command[] = [serveCommand, migrateCommand, importCommand, userCommand, feedbackCommand, ingestCommand, composeCommand, sendCommand, workerCommand, schedulerCommand, doctorCommand];
+export const commands: Command[] = [
+  serveCommand,
+  migrateCommand,
+  importCommand,
+  userCommand,
+  feedbackCommand,
+  ingestCommand,
+  composeCommand,
+  sendCommand,
+  workerCommand,
+  schedulerCommand,
+  doctorCommand,
+  exportCommand,
+  restoreCommand,
+];

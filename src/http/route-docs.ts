@@ -1,8 +1,11 @@
 /**
- * Every documented route, in one list: the OpenAPI document is built from it and a test checks
- * it against the app's route table. Each domain adds its route module's `RouteDoc[]` below.
+ * Every documented route, in one list: the OpenAPI document is built from it, and
+ * `test/http/openapi.test.ts` checks it against the app's route table, so a route mounted in
+ * `src/app.ts` without its `RouteDoc` here fails the suite. Each domain adds its route module's
+ * `RouteDoc[]` to `routeDocs` below, one line each.
  */
 import { z } from 'zod';
+import { segmentRouteDocs } from '../segments/routes.ts';
 import type { RouteDoc } from './route-doc.ts';
 
 const status = z.object({ status: z.string() });
@@ -49,4 +52,17 @@ export const coreRouteDocs: RouteDoc[] = [
 export const routeDocs: RouteDoc[] = [
   ...coreRouteDocs,
   // Domain route docs, one line each.
+  ...segmentRouteDocs,
+];
+
+/**
+ * Routes that are not part of the JSON API and so stay out of the document, matched against
+ * the OpenAPI form of the path (`/confirm/{token}`): HTML pages, the staff console and the
+ * Prometheus text. Everything else in the route table needs a `RouteDoc`.
+ */
+export const undocumentedRoutes: Array<{ pattern: RegExp; reason: string }> = [
+  { pattern: /^\/console(\/|$)/, reason: 'staff console pages (HTML)' },
+  { pattern: /^\/metrics$/, reason: 'Prometheus text format, described in docs/operations.md' },
+  { pattern: /^\/(confirm|unsubscribe|preferences)\/\{[^}]+\}$/, reason: 'public pages behind emailed links (HTML)' },
+  { pattern: /^\/archive(\/|\.xml$|$)/, reason: 'public archive pages and its RSS feed' },
 ];
