@@ -1,4 +1,4 @@
-import { startServer } from '../../../workers/serve.ts';
+import { startServer, type RunningServer } from '../../../workers/serve.ts';
 import type { Command } from '../main.ts';
 
 export const serveCommand: Command = {
@@ -12,28 +12,35 @@ digest scheduler in one process. Without DATABASE_URL it uses PGlite in $DATA_DI
 starts the local SES endpoint, whose web viewer shows every message sent.
 Stops cleanly on SIGTERM or Ctrl-C.`,
   async run(_args, environment) {
-    const server = await startServer(environment, { banner: true });
-    const code = await new Promise<number>((resolve) => {
-      let signals = 0;
-      const shutdown = (signal: NodeJS.Signals) => {
-        signals += 1;
-        if (signals > 1) {
-          // A second Ctrl-C or SIGTERM means "now": leases left behind expire and are reported.
-          server.runtime.logger.warn({ signal }, 'second signal: exiting without waiting');
-          process.exit(130);
-        }
-        server.runtime.logger.info({ signal }, 'signal received');
-        server.stop().then(
-          () => resolve(0),
-          (error: unknown) => {
-            server.runtime.logger.error({ err: error }, 'shutdown failed');
-            resolve(1);
-          },
-        );
-      };
-      process.on('SIGINT', shutdown);
-      process.on('SIGTERM', shutdown);
-    });
+    // Signals are handled from the start: one that arrives while migrations run or PGlite opens
+    // waits for the start to finish and then stops cleanly, instead of killing the process
+    // with the data directory half-written.
+    let server: RunningServer | undefined;
+    let signals = 0;
+    let requestStop: (signal: NodeJS.Signals) => void = () => {};
+    const stopRequested = new Promise<NodeJS.Signals>((resolve) => (requestStop = resolve));
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals > 1) {
+        // A second Ctrl-C or SIGTERM means "now": leases left behind expire and are reported.
+        server?.runtime.logger.warn({ signal }, 'second signal: exiting without waiting');
+        process.exit(130);
+      }
+      requestStop(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    server = await startServer(environment, { banner: true });
+    const signal = await stopRequested;
+    server.runtime.logger.info({ signal }, 'signal received');
+    let code = 0;
+    try {
+      await server.stop();
+    } catch (error) {
+      server.runtime.logger.error({ err: error }, 'shutdown failed');
+      code = 1;
+    }
     // Everything is closed; a library timer or socket left behind must not keep the process up.
     setTimeout(() => process.exit(code), 2_000).unref();
     return code;
