@@ -5,6 +5,7 @@
  * `RouteDoc[]` to `routeDocs` below, one line each.
  */
 import { z } from 'zod';
+import { staffAccountDocs } from '../auth/routes.ts';
 import { segmentRouteDocs } from '../segments/routes.ts';
 import type { RouteDoc } from './route-doc.ts';
 
@@ -53,6 +54,7 @@ export const routeDocs: RouteDoc[] = [
   ...coreRouteDocs,
   // Domain route docs, one line each.
   ...segmentRouteDocs,
+  ...staffAccountDocs,
 ];
 
 /**

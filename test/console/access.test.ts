@@ -17,6 +17,7 @@ const openRoutes: RegExp[] = [
   /^\/api\/public(\/|$)/,
   /^\/api\/webhooks(\/|$)/,
   /^\/api\/openapi(\.json)?$/,
+  /^\/api\/docs$/,
   /^\/console\/sign-in$/,
   /^\/console\/assets\//,
 ];
