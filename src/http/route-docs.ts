@@ -6,6 +6,9 @@
  */
 import { z } from 'zod';
 import { staffAccountDocs } from '../auth/routes.ts';
+import { deliveryRouteDocs } from '../delivery/routes.ts';
+import { feedbackDocs } from '../feedback/routes.ts';
+import { feedbackWebhookDocs } from '../feedback/webhook-routes.ts';
 import { segmentRouteDocs } from '../segments/routes.ts';
 import type { RouteDoc } from './route-doc.ts';
 
@@ -55,6 +58,9 @@ export const routeDocs: RouteDoc[] = [
   // Domain route docs, one line each.
   ...segmentRouteDocs,
   ...staffAccountDocs,
+  ...feedbackWebhookDocs,
+  ...feedbackDocs,
+  ...deliveryRouteDocs,
 ];
 
 /**
@@ -67,4 +73,5 @@ export const undocumentedRoutes: Array<{ pattern: RegExp; reason: string }> = [
   { pattern: /^\/metrics$/, reason: 'Prometheus text format, described in docs/operations.md' },
   { pattern: /^\/(confirm|unsubscribe|preferences)\/\{[^}]+\}$/, reason: 'public pages behind emailed links (HTML)' },
   { pattern: /^\/archive(\/|\.xml$|$)/, reason: 'public archive pages and its RSS feed' },
+  { pattern: /^\/r\/\{[^}]+\}$/, reason: 'tracked-link redirects inside sent mail' },
 ];
