@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { staffAccountDocs } from '../auth/routes.ts';
 import { deliveryRouteDocs } from '../delivery/routes.ts';
+import { digestRouteDocs, notificationRouteDocs, scheduleRouteDocs } from '../digests/routes.ts';
 import { feedbackDocs } from '../feedback/routes.ts';
 import { feedbackWebhookDocs } from '../feedback/webhook-routes.ts';
 import { segmentRouteDocs } from '../segments/routes.ts';
@@ -61,6 +62,9 @@ export const routeDocs: RouteDoc[] = [
   ...feedbackWebhookDocs,
   ...feedbackDocs,
   ...deliveryRouteDocs,
+  ...digestRouteDocs,
+  ...scheduleRouteDocs,
+  ...notificationRouteDocs,
 ];
 
 /**
