@@ -1,20 +1,17 @@
 /**
- * The metrics seam. Code that sees an event no table records (a throttled send, a feed that
- * failed to download, a schedule that fired or skipped) calls `deps.metrics?.inc(...)`; Node
+ * The metrics seam. Code that sees an event no table records (a feed that failed to download,
+ * a schedule that fired or skipped) calls `deps.metrics?.inc(...)`; Node
  * processes pass a Prometheus registry (`src/node/metrics.ts`), the edge and tests pass none.
  *
  * Most figures (messages sent and failed, backlog, bounces) are read from the database when
  * `/metrics` is scraped instead, which stays right with any number of processes.
  */
 
-/** Counters that only the process seeing the event can count, with their label names. */
+/**
+ * Counters that only the process seeing the event can count, with their label names. The send
+ * worker keeps its own counters (`src/delivery/stats.ts`), which `/metrics` reads directly.
+ */
 export interface CounterLabels {
-  /** A send attempt SES answered with throttling (HTTP 429 or a throttling error). */
-  send_throttled: Record<string, never>;
-  /** A send attempt that will be tried again (throttling, 5xx, network). */
-  send_retried: Record<string, never>;
-  /** A message handed to SES (`result`: `sent`, `failed`, `skipped`). */
-  send_attempts: { result: 'sent' | 'failed' | 'skipped' };
   /** A feed download or parse that failed. */
   feed_fetch_errors: Record<string, never>;
   /** A digest schedule fire (`outcome`: `fired`, `skipped_empty`, `skipped_late`, `skipped_duplicate`). */
@@ -34,9 +31,6 @@ export interface Metrics {
 
 /** Help text for each counter, shared by every implementation. */
 export const counterHelp: Record<CounterName, string> = {
-  send_throttled: 'Send attempts that SES answered with throttling.',
-  send_retried: 'Send attempts that will be tried again (throttling, server errors, network).',
-  send_attempts: 'Messages handed to SES by this process, by result.',
   feed_fetch_errors: 'Feed downloads or parses that failed.',
   scheduler_fires: 'Digest schedule fires, by outcome.',
   feedback_notifications: 'SES notifications processed, by kind.',

@@ -17,11 +17,9 @@ import type { Db } from '../db/connect.ts';
 import { errorBody } from '../http/errors.ts';
 import type { AppEnv } from '../http/context.ts';
 import { counterHelp, type CounterLabels, type CounterName, type Metrics } from '../metrics.ts';
+import { deliveryStats, type DeliveryStats } from '../delivery/stats.ts';
 
 const counterLabelNames: Record<CounterName, string[]> = {
-  send_throttled: [],
-  send_retried: [],
-  send_attempts: ['result'],
   feed_fetch_errors: [],
   scheduler_fires: ['outcome'],
   feedback_notifications: ['kind'],
@@ -37,6 +35,8 @@ export interface NodeMetricsOptions {
   config: Pick<Config, 'databasePoolSize' | 'ses' | 'databaseUrl'>;
   /** Reads the SES account's maximum send rate (GetAccount); cached for five minutes. */
   maxSendRate?: () => Promise<number | undefined>;
+  /** The send worker's counters in this process; defaults to the shared `deliveryStats`. */
+  delivery?: DeliveryStats;
   /** Adds Node's process metrics (CPU, memory, event loop); default true. */
   processMetrics?: boolean;
 }
@@ -67,6 +67,28 @@ export function createNodeMetrics(options: NodeMetricsOptions): NodeMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+
+  // The send worker counts in a plain object; these counters copy it at each scrape.
+  const delivery = options.delivery ?? deliveryStats;
+  const fromDelivery = (name: string, help: string, read: (stats: DeliveryStats) => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read(delivery));
+      },
+    });
+  fromDelivery('gazette_send_batches_total', 'Ledger batches this process claimed.', (stats) => stats.batches);
+  fromDelivery('gazette_send_sent_total', 'Messages this process handed to SES and SES accepted.', (stats) => stats.sent);
+  fromDelivery('gazette_send_failed_total', 'Messages this process gave up on (rejected by SES or unbuildable).', (stats) => stats.failed);
+  fromDelivery('gazette_send_skipped_total', 'Rows skipped at send time (unsubscribed, suppressed, blocklisted).', (stats) => stats.skipped);
+  fromDelivery('gazette_send_released_total', 'Claimed rows put back in the queue unsent (pause, stop, retries used up).', (stats) => stats.released);
+  fromDelivery('gazette_send_retries_total', 'SES calls retried after throttling, a server error or a network error.', (stats) => stats.retries);
+  fromDelivery('gazette_send_throttled_total', 'SES calls answered with throttling.', (stats) => stats.throttled);
+  fromDelivery('gazette_send_uncertain_total', 'Rows this process marked uncertain after a lease expired.', (stats) => stats.uncertain);
+  fromDelivery('gazette_send_rate_wait_seconds_total', 'Time spent waiting for the shared send rate.', (stats) => stats.rateWaitMs / 1000);
 
   const gauge = (name: string, help: string, labelNames: string[] = []) =>
     new Gauge({ name, help, labelNames, registers: [registry] });

@@ -1,5 +1,11 @@
-import { beforeEach, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { startSend } from '../../src/delivery/ledger.ts';
+import { createSesMailer } from '../../src/delivery/ses.ts';
+import { createDeliveryStats } from '../../src/delivery/stats.ts';
+import { createSendWorker } from '../../src/delivery/worker.ts';
 import { createNodeMetrics, metricsHandler } from '../../src/node/metrics.ts';
+import { addManySubscribers, createCampaign, createList } from '../delivery/setup.ts';
+import { startRecordingSes, type RecordingSes } from '../helpers/recording-ses.ts';
 import { createTestApp, TEST_TOKEN } from '../helpers/app.ts';
 import { describeEachDatabase } from '../helpers/database.ts';
 import type { Db } from '../../src/db/connect.ts';
@@ -109,13 +115,6 @@ describeEachDatabase('metrics', (database) => {
     expect(sample(text, 'gazette_send_rate_ratio')).toBeCloseTo(2 / 60 / 14);
   });
 
-  it('counts throttling through the seam', async () => {
-    const { request, metrics } = metricsApp();
-    metrics.inc('send_throttled');
-    metrics.inc('send_throttled');
-    expect(sample(await scrape(request), 'gazette_send_throttled_total')).toBe(2);
-  });
-
   it('counts scheduler skips through the seam', async () => {
     const { request, metrics } = metricsApp();
     metrics.inc('scheduler_fires', { outcome: 'skipped_empty' });
@@ -157,5 +156,68 @@ describeEachDatabase('metrics', (database) => {
     const { request } = metricsApp({});
     const response = await request('GET', '/metrics', { token: null });
     expect(response.status).toBe(403);
+  });
+});
+
+describeEachDatabase('metrics after a small send', (database) => {
+  let ses: RecordingSes;
+  let text: string;
+  let campaign: string;
+
+  beforeAll(async () => {
+    ses = await startRecordingSes({ maxSendRate: 14 });
+    // The first two calls are throttled, so the send retries them.
+    ses.inject({ error: 'throttling', next: 2 });
+    const delivery = createDeliveryStats();
+    const metrics = createNodeMetrics({
+      config: { databasePoolSize: 5, databaseUrl: undefined, ses: { maxSendRate: 14 } as never },
+      delivery,
+      processMetrics: false,
+    });
+    const { deps, request } = createTestApp(database().db, {
+      env: { METRICS_TOKEN, SES_ENDPOINT: ses.url, SES_MAX_SEND_RATE: '5000', SEND_BATCH_SIZE: '4' },
+      app: { mount: (app) => app.get('/metrics', metricsHandler(metrics)) },
+    });
+    deps.mailer = createSesMailer(deps.config.ses);
+    deps.metrics = metrics;
+
+    const list = await createList(database().db);
+    await addManySubscribers(database().db, list, 6);
+    campaign = await createCampaign(database().db);
+    await startSend(deps, campaign);
+    await createSendWorker(deps, { stats: delivery, backoff: { baseMs: 1, maxMs: 5, maxRetries: 5 } }).drain();
+    text = await (await request('GET', '/metrics', { token: METRICS_TOKEN })).text();
+  });
+
+  afterAll(async () => {
+    await ses.close();
+  });
+
+  it('counts ledger rows sent', () => {
+    expect(sample(text, 'gazette_messages', '{status="sent"}')).toBe(6);
+  });
+
+  it('counts messages this process sent', () => {
+    expect(sample(text, 'gazette_send_sent_total')).toBe(6);
+  });
+
+  it('counts throttled calls', () => {
+    expect(sample(text, 'gazette_send_throttled_total')).toBe(2);
+  });
+
+  it('counts retried calls', () => {
+    expect(sample(text, 'gazette_send_retries_total')).toBe(2);
+  });
+
+  it('counts no failures', () => {
+    expect(sample(text, 'gazette_send_failed_total')).toBe(0);
+  });
+
+  it('drops the finished campaign from the backlog', () => {
+    expect(text).not.toContain(`gazette_ledger_backlog{campaign="${campaign}"`);
+  });
+
+  it('reports the send rate against the limit', () => {
+    expect(sample(text, 'gazette_send_rate_ratio')).toBeCloseTo(6 / 60 / 14);
   });
 });
