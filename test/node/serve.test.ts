@@ -40,5 +40,5 @@ describe('gazette serve on the embedded database', () => {
     } finally {
       await second.stop();
     }
-  });
+  }, 180_000);
 });
