@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { staffAccountDocs } from '../auth/routes.ts';
+import { contentRouteDocs } from '../content/routes.ts';
 import { deliveryRouteDocs } from '../delivery/routes.ts';
 import { digestRouteDocs, notificationRouteDocs, scheduleRouteDocs } from '../digests/routes.ts';
 import { feedbackDocs } from '../feedback/routes.ts';
@@ -65,6 +66,7 @@ export const routeDocs: RouteDoc[] = [
   ...digestRouteDocs,
   ...scheduleRouteDocs,
   ...notificationRouteDocs,
+  ...contentRouteDocs,
 ];
 
 /**
@@ -78,4 +80,5 @@ export const undocumentedRoutes: Array<{ pattern: RegExp; reason: string }> = [
   { pattern: /^\/(confirm|unsubscribe|preferences)\/\{[^}]+\}$/, reason: 'public pages behind emailed links (HTML)' },
   { pattern: /^\/archive(\/|\.xml$|$)/, reason: 'public archive pages and its RSS feed' },
   { pattern: /^\/r\/\{[^}]+\}$/, reason: 'tracked-link redirects inside sent mail' },
+  { pattern: /^\/events\/\{[^}]+\}(\.ics)?$/, reason: 'event calendar files; Hono matches `{id}.ics` as one parameter' },
 ];

@@ -50,7 +50,10 @@ describe('openapi document', () => {
 
   it('documents no route the app lacks', () => {
     const served = new Set(servedRoutes());
-    const stale = routeDocs.map((doc) => routeKey(doc.method, doc.path)).filter((key) => !served.has(key));
+    const stale = routeDocs
+      .filter((doc) => !undocumentedRoutes.some(({ pattern }) => pattern.test(doc.path)))
+      .map((doc) => routeKey(doc.method, doc.path))
+      .filter((key) => !served.has(key));
     expect(stale, 'These RouteDocs describe routes the app does not serve').toEqual([]);
   });
 
