@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { staffAccountDocs } from '../auth/routes.ts';
+import { archiveRouteDocs } from '../campaigns/archive-routes.ts';
+import { campaignRouteDocs } from '../campaigns/routes.ts';
 import { contentRouteDocs } from '../content/routes.ts';
 import { deliveryRouteDocs } from '../delivery/routes.ts';
 import { digestRouteDocs, notificationRouteDocs, scheduleRouteDocs } from '../digests/routes.ts';
@@ -67,6 +69,8 @@ export const routeDocs: RouteDoc[] = [
   ...scheduleRouteDocs,
   ...notificationRouteDocs,
   ...contentRouteDocs,
+  ...campaignRouteDocs,
+  ...archiveRouteDocs,
 ];
 
 /**
