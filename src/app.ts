@@ -51,6 +51,11 @@ export interface AppOptions {
    * API is mounted, so these routes bring their own authentication.
    */
   mount?: (app: Hono<AppEnv>) => void;
+  /**
+   * Serves only what needs no staff credentials: health checks, public pages and JSON, webhooks
+   * and the API description. The edge entry sets it, because the staff side stays on Node.
+   */
+  publicOnly?: boolean;
 }
 
 /** Creates the whole HTTP app: health checks, public pages, webhooks, staff API and console. */
@@ -134,10 +139,10 @@ export function createApp(deps: Deps, options: AppOptions = {}): Hono<AppEnv> {
   staff.route('/', subscriberRoutes());
   staff.route('/', importRoutes());
 
-  app.route('/api', staff);
+  if (!options.publicOnly) app.route('/api', staff);
 
   // Staff console pages.
-  app.route('/console', consoleRoutes());
+  if (!options.publicOnly) app.route('/console', consoleRoutes());
 
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`), 404));
   app.onError(handleError);
