@@ -4,7 +4,6 @@
  * HTML when it is saved, so a broken one is rejected with line numbers instead of failing a
  * send later.
  */
-import mjml2html from 'mjml';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, LayoutRow } from '../db/schema.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../errors.ts';
@@ -12,6 +11,15 @@ import { offsetOf, type Page } from '../http/pagination.ts';
 import { layoutPlaceholder, layoutPlaceholders } from './render.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
+
+/**
+ * MJML reads its configuration from disk, so it is loaded on first use from a specifier the
+ * Workers bundler does not follow: layouts are compiled on Node only.
+ */
+async function loadMjml(): Promise<typeof import('mjml')> {
+  const specifier = 'mjml';
+  return ((await import(specifier)) as { default: typeof import('mjml') }).default;
+}
 
 export interface LayoutInput {
   name: string;
@@ -43,6 +51,7 @@ export async function compileLayout(source: string): Promise<string> {
   let result: { html: string; errors: MjmlIssue[] };
   try {
     // `ignoreIncludes`: an `mj-include` would read files from the server's disk.
+    const mjml2html = await loadMjml();
     result = (await mjml2html(source, { validationLevel: 'soft', ignoreIncludes: true, keepComments: false })) as {
       html: string;
       errors: MjmlIssue[];

@@ -7,13 +7,18 @@
 import { z } from 'zod';
 import { staffAccountDocs } from '../auth/routes.ts';
 import { archiveRouteDocs } from '../campaigns/archive-routes.ts';
+import { layoutRouteDocs } from '../campaigns/layout-routes.ts';
 import { campaignRouteDocs } from '../campaigns/routes.ts';
 import { contentRouteDocs } from '../content/routes.ts';
 import { deliveryRouteDocs } from '../delivery/routes.ts';
 import { digestRouteDocs, notificationRouteDocs, scheduleRouteDocs } from '../digests/routes.ts';
 import { feedbackDocs } from '../feedback/routes.ts';
 import { feedbackWebhookDocs } from '../feedback/webhook-routes.ts';
+import { listRouteDocs } from '../lists/routes.ts';
+import { publicRouteDocs } from '../public/routes.ts';
 import { segmentRouteDocs } from '../segments/routes.ts';
+import { importRouteDocs } from '../subscribers/import-routes.ts';
+import { subscriberRouteDocs } from '../subscribers/routes.ts';
 import type { RouteDoc } from './route-doc.ts';
 
 const status = z.object({ status: z.string() });
@@ -71,6 +76,11 @@ export const routeDocs: RouteDoc[] = [
   ...contentRouteDocs,
   ...campaignRouteDocs,
   ...archiveRouteDocs,
+  ...layoutRouteDocs,
+  ...listRouteDocs,
+  ...subscriberRouteDocs,
+  ...importRouteDocs,
+  ...publicRouteDocs,
 ];
 
 /**
