@@ -1,8 +1,9 @@
 /**
- * Matching a notification to the mail Gazette sent: by the SES message id recorded at send
- * time (the campaign ledger, or `sent_messages` for confirmations and test mail), falling back
- * to the `X-Gazette-Campaign` header and the recipient address when the id is unknown (a send
- * whose id was never recorded, such as an `uncertain` ledger row).
+ * Matching a notification to the mail Gazette sent. The SES message id recorded at send time
+ * comes first (the campaign ledger, or `sent_messages` for confirmations and test mail). When
+ * that id is unknown, as for an `uncertain` ledger row whose send was never confirmed, the
+ * campaign id from the `X-Gazette-Campaign` header or the `campaign` message tag and the
+ * recipient address find the ledger row.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, LedgerOutcome } from '../db/schema.ts';
@@ -10,7 +11,7 @@ import { mailHeader, type SesNotificationBody } from './notifications.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
-/** What one recipient of a notified message was sent as. */
+/** The ledger row or sent message that one recipient of a notified message matches. */
 export interface RecipientMatch {
   ledgerId?: string;
   sentMessageId?: string;
@@ -18,12 +19,24 @@ export interface RecipientMatch {
   subscriberId?: string;
   /** When Gazette sent it, if recorded. */
   sentAt?: Date;
-  /** How the match was made, for the notification summary. */
-  by: 'ses_message_id' | 'sent_message' | 'campaign_header' | 'address' | 'none';
+  /** The key the match used, for the notification summary. */
+  by: 'ses_message_id' | 'sent_message' | 'campaign_header' | 'test_send' | 'address' | 'none';
 }
 
 /** Header every bulk message carries with its campaign id. */
 export const campaignHeader = 'X-Gazette-Campaign';
+
+/** SES message tag (`EmailTags`) the sender sets to the campaign id. */
+export const campaignTag = 'campaign';
+
+/** Header and tag that mark a test send of a campaign (`true`). */
+export const testHeader = 'X-Gazette-Test';
+export const testTag = 'test';
+
+/** Returns true when the message was a test send (header `X-Gazette-Test` or tag `test`). */
+export function isTestSend(body: SesNotificationBody): boolean {
+  return mailHeader(body, testHeader)?.trim() === 'true' || body.mail.tags?.[testTag]?.[0] === 'true';
+}
 
 /** Finds the ledger row or sent message a notification is about, for one recipient address. */
 export async function matchRecipient(db: Executor, body: SesNotificationBody, email: string): Promise<RecipientMatch> {
@@ -61,7 +74,14 @@ export async function matchRecipient(db: Executor, body: SesNotificationBody, em
     };
   }
 
-  const campaignId = campaignIdFromHeaders(body);
+  // A test send goes to staff addresses outside the ledger: it must not touch the outcome of
+  // a ledger row that shares the campaign and address.
+  if (isTestSend(body)) {
+    const subscriberId = await subscriberIdOf(db, address);
+    return subscriberId ? { subscriberId, by: 'test_send' } : { by: 'test_send' };
+  }
+
+  const campaignId = campaignIdOf(body);
   if (campaignId) {
     const row = await db
       .selectFrom('ledger')
@@ -84,10 +104,18 @@ export async function matchRecipient(db: Executor, body: SesNotificationBody, em
   return subscriberId ? { subscriberId, by: 'address' } : { by: 'none' };
 }
 
-/** Returns the campaign id from the `X-Gazette-Campaign` header, when it is a valid id. */
-export function campaignIdFromHeaders(body: SesNotificationBody): string | undefined {
-  const value = mailHeader(body, campaignHeader)?.trim();
-  return value && /^\d{1,18}$/.test(value) ? value : undefined;
+/**
+ * Returns the campaign id from the `X-Gazette-Campaign` header, else from the `campaign` tag.
+ * SES copies headers into notifications only while they fit (`headersTruncated`), but tags
+ * always come through in event publishing.
+ */
+export function campaignIdOf(body: SesNotificationBody): string | undefined {
+  const candidates = [mailHeader(body, campaignHeader), body.mail.tags?.[campaignTag]?.[0]];
+  for (const candidate of candidates) {
+    const value = candidate?.trim();
+    if (value && /^\d{1,18}$/.test(value)) return value;
+  }
+  return undefined;
 }
 
 /** Returns the id of the subscriber with this address (case-insensitive), if any. */

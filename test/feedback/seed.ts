@@ -117,3 +117,109 @@ export async function notificationCount(db: Db): Promise<number> {
   const row = await db.selectFrom('feedback_notifications').select(sql<string>`count(*)`.as('count')).executeTakeFirstOrThrow();
   return Number(row.count);
 }
+
+export interface BounceOptions {
+  messageId: string;
+  recipients: { emailAddress: string; status?: string; diagnosticCode?: string }[];
+  bounceType?: string;
+  bounceSubType?: string;
+  /** Send time of the bounced message (ISO 8601). */
+  sentAt?: string;
+  headers?: { name: string; value: string }[];
+  tags?: Record<string, string[]>;
+}
+
+/** Builds an identity Bounce notification as SES publishes it. */
+export function bounceNotification(options: BounceOptions): Record<string, unknown> {
+  const sentAt = options.sentAt ?? '2026-03-01T10:00:00.000Z';
+  return {
+    notificationType: 'Bounce',
+    bounce: {
+      bounceType: options.bounceType ?? 'Permanent',
+      bounceSubType: options.bounceSubType ?? 'General',
+      bouncedRecipients: options.recipients,
+      timestamp: sentAt.replace(':00.000Z', ':30.000Z'),
+      feedbackId: `feedback-${options.messageId}`,
+    },
+    mail: {
+      timestamp: sentAt,
+      messageId: options.messageId,
+      source: 'news@example.org',
+      destination: options.recipients.map((recipient) => recipient.emailAddress),
+      headers: options.headers ?? [],
+      ...(options.tags ? { tags: options.tags } : {}),
+    },
+  };
+}
+
+/** Builds an identity Complaint notification as SES publishes it. */
+export function complaintNotification(options: {
+  messageId: string;
+  emails: string[];
+  feedbackType?: string;
+  subType?: string | null;
+  headers?: { name: string; value: string }[];
+}): Record<string, unknown> {
+  return {
+    notificationType: 'Complaint',
+    complaint: {
+      complainedRecipients: options.emails.map((emailAddress) => ({ emailAddress })),
+      timestamp: '2026-03-01T11:00:00.000Z',
+      feedbackId: `feedback-${options.messageId}`,
+      complaintSubType: options.subType ?? null,
+      ...(options.feedbackType ? { complaintFeedbackType: options.feedbackType } : {}),
+    },
+    mail: {
+      timestamp: '2026-03-01T10:00:00.000Z',
+      messageId: options.messageId,
+      source: 'news@example.org',
+      destination: options.emails,
+      headers: options.headers ?? [],
+    },
+  };
+}
+
+/** Creates a subscriber confirmed on a new list and returns its id. */
+export async function createSubscriber(db: Db, email: string, lists: string[] = ['news']): Promise<string> {
+  const subscriber = await db.insertInto('subscribers').values({ email }).returning('id').executeTakeFirstOrThrow();
+  for (const slug of lists) {
+    const list =
+      (await db.selectFrom('lists').select('id').where('slug', '=', slug).executeTakeFirst()) ??
+      (await db.insertInto('lists').values({ slug, name: slug }).returning('id').executeTakeFirstOrThrow());
+    await db
+      .insertInto('subscriptions')
+      .values({ subscriber_id: subscriber.id, list_id: list.id, status: 'confirmed', confirmed_at: new Date() })
+      .execute();
+  }
+  return subscriber.id;
+}
+
+/** Creates a campaign in `status` and returns its id. */
+export async function createCampaign(db: Db, status: 'sending' | 'sent' | 'paused' = 'sending'): Promise<string> {
+  const row = await db
+    .insertInto('campaigns')
+    .values({ subject: 'Governance digest', status, audience: JSON.stringify({ lists: ['news'] }) })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** Adds a ledger row as the send engine records it; `sesMessageId` unset leaves it queued. */
+export async function addLedgerRow(
+  db: Db,
+  row: { campaignId: string; subscriberId: string; email: string; sesMessageId?: string; sentAt?: Date },
+): Promise<string> {
+  const inserted = await db
+    .insertInto('ledger')
+    .values({
+      campaign_id: row.campaignId,
+      subscriber_id: row.subscriberId,
+      email: row.email,
+      status: row.sesMessageId ? 'sent' : 'queued',
+      ses_message_id: row.sesMessageId ?? null,
+      sent_at: row.sesMessageId ? (row.sentAt ?? new Date()) : null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return inserted.id;
+}
