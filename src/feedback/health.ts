@@ -53,7 +53,9 @@ export function rateLevel(rate: number | null, thresholds: { review: number; enf
   if (rate === null) return 'ok';
   if (rate >= thresholds.enforcement) return 'critical';
   if (rate >= thresholds.review) return 'warning';
-  if (rate >= thresholds.review * 0.8) return 'approaching';
+  // 80% of the review threshold, compared as whole multiples so 0.04 against 5% is not lost
+  // to floating-point rounding (0.05 * 0.8 is 0.04000000000000001).
+  if (rate * 5 >= thresholds.review * 4) return 'approaching';
   return 'ok';
 }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp } from '../helpers/app.ts';
 import { describeEachDatabase } from '../helpers/database.ts';
@@ -355,6 +356,22 @@ describe.skipIf(!sharedFixturesDir)(`ses webhook${sharedFixturesDir ? '' : ` (${
       it('body that is not JSON', async () => {
         await expectRejected(await post('Type=Notification'));
       });
+    });
+
+    it('raw delivery log names the setting', async () => {
+      const lines: string[] = [];
+      const { deps, request } = setup();
+      deps.logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+      const response = await request('POST', '/api/webhooks/ses', {
+        body: JSON.stringify(sesFixture('event_bounce.json')),
+        headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-rawdelivery': 'true' },
+        token: null,
+      });
+      expect(response.status).toBe(403);
+      const errors = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((entry) => entry.level >= 50);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.msg).toContain('RawMessageDelivery');
+      expect(await notificationCount(database().db)).toBe(0);
     });
 
     it('replayed MessageId is processed once', async () => {
