@@ -1,7 +1,7 @@
 /**
- * Opens and clicks. Events come from SES event publishing (Open, Click) or from Gazette's own
- * redirect links; each is stored in `engagement_events`, flagged `is_machine` when a link
- * scanner or mail proxy made it rather than a person.
+ * Opens and clicks, from SES event publishing (Open, Click) or from Gazette's own redirect
+ * links. Each is stored in `engagement_events` and flagged `is_machine` when a link scanner or
+ * mail proxy made it rather than a person.
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';

@@ -1,10 +1,9 @@
 /**
  * Sending health: when notifications last arrived per SNS topic, and the bounce and complaint
  * rates that mailbox providers and SES act on. SES puts an account under review at a 5% bounce
- * or 0.1% complaint rate and may pause sending at 10% or 0.3% and above (the thresholds in the
- * SES developer guide and Gmail's 2024 sender guidelines); Gazette warns as a rate nears the
- * lower one. A sending campaign whose own complaint rate passes `COMPLAINT_PAUSE_RATE` pauses
- * itself.
+ * or 0.1% complaint rate and may pause sending at 10% or 0.3%, and Gmail's 2024 sender
+ * guidelines name 0.3% for complaints too. Gazette warns as a rate nears the lower threshold.
+ * A sending campaign whose own complaint rate passes `COMPLAINT_PAUSE_RATE` pauses itself.
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, FeedbackEventKind } from '../db/schema.ts';
@@ -17,7 +16,7 @@ export const rateThresholds = {
   bounce: { review: 0.05, enforcement: 0.1 },
 } as const;
 
-/** How close a rate is to the thresholds: `approaching` from 80% of the review threshold. */
+/** Level of a rate against its thresholds; `approaching` starts at 80% of the review threshold. */
 export type RateLevel = 'ok' | 'approaching' | 'warning' | 'critical';
 
 export interface RateHealth {

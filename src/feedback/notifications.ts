@@ -167,7 +167,7 @@ export function eventTime(notification: SesNotification): string | undefined {
   );
 }
 
-/** The recipients a notification is about: never `mail.destination` for bounces and complaints. */
+/** Returns the recipients a notification concerns, never `mail.destination` for bounces and complaints. */
 export function recipientsOf(notification: SesNotification): string[] {
   const body = notification.body;
   switch (notification.type) {

@@ -21,7 +21,7 @@ import { suppressAddress, suppressionKey } from './suppressions.ts';
 
 type Trx = Transaction<Database>;
 
-/** What processing needs from `Deps`. */
+/** The parts of `Deps` that processing uses. */
 export type FeedbackDeps = Pick<Deps, 'db' | 'signer' | 'config' | 'logger' | 'now'>;
 
 export interface NotificationInput {
@@ -30,15 +30,15 @@ export interface NotificationInput {
   snsType: FeedbackSnsType;
   topicArn?: string;
   source: 'webhook' | 'replay';
-  /** What arrived: the SNS envelope, or the bare SES notification. */
+  /** The received body: the SNS envelope, or the bare SES notification. */
   raw: unknown;
   /** The SES notification inside, when there is one. */
   notification?: SesNotification;
-  /** Why there is no SES notification to act on (stored in the summary). */
+  /** The reason there is no SES notification to act on (stored in the summary). */
   ignoredReason?: string;
 }
 
-/** What processing did, per recipient. */
+/** The actions taken for one recipient. */
 export interface RecipientAction {
   /** Masked address. */
   recipient: string;

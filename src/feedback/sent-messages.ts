@@ -1,6 +1,6 @@
 /**
  * Mail sent outside the campaign ledger: confirmation requests, test sends and other one-off
- * messages. Whoever sends one records its SES message id here, so bounces and complaints about
+ * messages. The code that sends one records its SES message id here, so bounces and complaints about
  * it are matched like campaign mail (a complaint about a confirmation request still suppresses).
  */
 import type { Kysely, Transaction } from 'kysely';

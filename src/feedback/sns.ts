@@ -1,10 +1,10 @@
 /**
  * Amazon SNS HTTP(S) deliveries: reading the envelope and verifying its signature.
  *
- * SNS signs a canonical string built from some envelope fields (the "string to sign" in the
- * SNS developer guide, "Verifying the signatures of Amazon SNS messages"): each field name and
- * value on its own line, in byte order of the names, for a fixed set of fields per message
- * type. SignatureVersion 1 signs it with RSA PKCS#1 v1.5 over SHA-1, version 2 over SHA-256.
+ * SNS signs a canonical string built from a fixed set of envelope fields per message type: each
+ * field name and value on its own line, in byte order of the names. The SNS developer guide
+ * calls it the "string to sign" ("Verifying the signatures of Amazon SNS messages").
+ * SignatureVersion 1 signs it with RSA PKCS#1 v1.5 over SHA-1, version 2 over SHA-256.
  * The signing certificate is fetched from `SigningCertURL`, which must be an HTTPS URL on
  * `sns.<region>.amazonaws.com` in the topic's own region; nothing else is fetched.
  *
@@ -32,13 +32,19 @@ export interface SnsEnvelope {
   UnsubscribeURL?: string;
 }
 
-/** Fetches a URL; Gazette passes `fetch`, tests a function that answers locally. */
+/** Fetches a URL. Gazette passes `fetch`, and tests pass a function that responds locally. */
 export type SnsFetch = (url: string, init: RequestInit) => Promise<Response>;
 
-/** Why an envelope was not accepted; the webhook logs it and answers 403. */
+/** The reason an envelope was rejected; the webhook logs it and responds with 403. */
 export class SnsVerificationError extends Error {
   override name = 'SnsVerificationError';
 }
+
+// SignatureVersion 1 is RSA over SHA-1, version 2 RSA over SHA-256.
+const signatureHashes = new Map<string, 'SHA-1' | 'SHA-256'>([
+  ['1', 'SHA-1'],
+  ['2', 'SHA-256'],
+]);
 
 const messageTypes: readonly SnsMessageType[] = ['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation'];
 
@@ -160,7 +166,7 @@ export function createSnsVerifier(options: SnsVerifierOptions): SnsVerifier {
 
   return {
     async verify(envelope) {
-      const hash = envelope.SignatureVersion === '1' ? 'SHA-1' : envelope.SignatureVersion === '2' ? 'SHA-256' : undefined;
+      const hash = signatureHashes.get(envelope.SignatureVersion);
       if (!hash) throw new SnsVerificationError(`Unsupported SignatureVersion ${JSON.stringify(envelope.SignatureVersion)}.`);
 
       const region = topicRegion(envelope.TopicArn);
@@ -200,7 +206,7 @@ async function fetchCertificate(fetcher: SnsFetch, url: string): Promise<CachedC
     throw new SnsVerificationError(`Fetching the signing certificate failed: ${(error as Error).message}`);
   }
   if (response.status !== 200) {
-    throw new SnsVerificationError(`Fetching the signing certificate answered ${response.status}.`);
+    throw new SnsVerificationError(`Fetching the signing certificate failed with HTTP status ${response.status}.`);
   }
   return parseCertificate(await response.text());
 }

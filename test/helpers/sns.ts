@@ -96,7 +96,7 @@ export interface FakeSns {
   calls: string[];
 }
 
-/** A fetch that serves `certificatePem` at any .pem URL and answers 200 elsewhere. */
+/** A fetch that serves `certificatePem` at any .pem URL and returns 200 for any other URL. */
 export function fakeSnsFetch(certificatePem: string): FakeSns {
   const calls: string[] = [];
   return {
