@@ -20,6 +20,8 @@ export interface RenderedCampaign {
   listIds: string[];
   /** True when `bodyFor` depends on the recipient's topics. */
   perTopic: boolean;
+  /** True when the campaign's links become signed redirect links that record clicks (off when unset). */
+  clickTracking?: boolean;
   /** The body for one recipient; `topics` are the subscriber's topic slugs (used when `perTopic`). */
   bodyFor(recipient: { subscriberId: string; topics?: string[] }): RenderedBody | undefined;
 }

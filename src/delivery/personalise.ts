@@ -6,6 +6,7 @@
 import type { RenderedCampaign } from '../campaigns/rendered.ts';
 import { fillMergeFields, type MergeValues } from '../campaigns/merge-fields.ts';
 import type { Deps } from '../deps.ts';
+import { rewriteLinks } from '../feedback/tracking.ts';
 import { preferencesUrl, unsubscribeUrl } from '../public/links.ts';
 import type { OutgoingMessage } from './mailer.ts';
 import { bareAddress, buildMime } from './mime.ts';
@@ -58,12 +59,21 @@ export async function personalise(
 
   const { config } = deps;
   const values = await mergeValuesFor(deps, rendered, recipient);
+  let html = fillMergeFields(body.html, values, 'html');
+  if (rendered.clickTracking) {
+    html = await rewriteLinks(html, {
+      signer: deps.signer,
+      publicUrl: config.publicUrl,
+      campaignId: rendered.campaignId,
+      subscriberId: recipient.subscriberId,
+    });
+  }
   const raw = await buildMime({
     from: config.mail.from,
     to: recipient.email,
     toName: recipient.name || undefined,
     subject: fillMergeFields(rendered.subject, values, 'text'),
-    html: fillMergeFields(body.html, values, 'html'),
+    html,
     text: fillMergeFields(body.text, values, 'text'),
     list: {
       unsubscribeUrl: values.unsubscribeUrl!,

@@ -14,7 +14,7 @@ export type RenderedLoader = (deps: Deps, campaignId: string) => Promise<Rendere
 export const renderedFromColumns: RenderedLoader = async (deps, campaignId) => {
   const campaign = await deps.db
     .selectFrom('campaigns')
-    .select(['id', 'subject', 'preheader', 'html', 'text', 'audience'])
+    .select(['id', 'subject', 'preheader', 'html', 'text', 'audience', 'click_tracking'])
     .where('id', '=', campaignId)
     .executeTakeFirst();
   if (!campaign) throw new NotFoundError(`Campaign ${campaignId} not found.`);
@@ -35,6 +35,7 @@ export const renderedFromColumns: RenderedLoader = async (deps, campaignId) => {
     listId: listIdHeader(deps.config.publicUrl, deps.config.mail.orgName, lists[0]),
     listIds: lists.map((list) => list.id),
     perTopic: false,
+    clickTracking: campaign.click_tracking,
     bodyFor: () => body,
   };
 };

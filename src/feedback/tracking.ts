@@ -2,7 +2,7 @@
  * Gazette's own click tracking: links in a campaign's HTML body are rewritten to signed
  * redirect URLs (`/r/<token>`), and following one records a click and redirects to the URL
  * that was signed, never to anything else. It is off unless a campaign turns it on
- * (`campaigns.click_tracking`), because it tells the sender who clicked what.
+ * (`campaigns.click_tracking`), because it shows the sender who clicked what.
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Signer } from '../auth/signing.ts';
@@ -14,7 +14,7 @@ type Executor = Kysely<Database> | Transaction<Database>;
 
 export const clickTokenPurpose = 'click';
 
-/** What a tracked link carries: the target URL and who it was sent to. */
+/** Payload of a tracked link: the target URL and the send it belongs to. */
 export interface ClickPayload {
   /** Target URL (http or https). */
   u: string;
@@ -48,7 +48,7 @@ const anchorHref = /(<a\b[^>]*?\shref\s*=\s*)(?:"([^"]*)"|'([^']*)')/gi;
 
 /**
  * Rewrites the http(s) links of an HTML body into tracked links for one recipient. Left as
- * they are: mailto and other schemes, links still holding a merge field, Gazette's own
+ * they are: mailto and other schemes, links still containing a merge field, Gazette's own
  * unsubscribe, preference and confirmation pages, and anchors marked `data-gz-notrack`.
  * Email HTML from the templates is well-formed, which this pattern relies on.
  */
@@ -90,18 +90,22 @@ export async function followTrackedLink(
   const payload = verified.data;
   if (request.record === false) return payload.u;
 
-  let delivered: Date | undefined;
-  if (payload.l) {
-    const row = await deps.db.selectFrom('ledger').select(['ses_message_id', 'sent_at']).where('id', '=', payload.l).executeTakeFirst();
-    delivered = (row?.ses_message_id ? await deliveredAt(deps.db, row.ses_message_id) : undefined) ?? row?.sent_at ?? undefined;
-  }
+  // The send engine signs campaign and subscriber, so the ledger row is found by that pair
+  // when the link names no row of its own.
+  const ledgerQuery = deps.db.selectFrom('ledger').select(['id', 'ses_message_id', 'sent_at']);
+  const ledger = payload.l
+    ? await ledgerQuery.where('id', '=', payload.l).executeTakeFirst()
+    : payload.c && payload.s
+      ? await ledgerQuery.where('campaign_id', '=', payload.c).where('subscriber_id', '=', payload.s).executeTakeFirst()
+      : undefined;
+  const delivered =
+    (ledger?.ses_message_id ? await deliveredAt(deps.db, ledger.ses_message_id) : undefined) ?? ledger?.sent_at ?? undefined;
   const campaign = payload.c
     ? await deps.db.selectFrom('campaigns').select('id').where('id', '=', payload.c).executeTakeFirst()
     : undefined;
   const subscriber = payload.s
     ? await deps.db.selectFrom('subscribers').select('id').where('id', '=', payload.s).executeTakeFirst()
     : undefined;
-  const ledger = payload.l ? await deps.db.selectFrom('ledger').select('id').where('id', '=', payload.l).executeTakeFirst() : undefined;
   await recordEngagement(deps.db, {
     kind: 'click',
     source: 'redirect',

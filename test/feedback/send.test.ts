@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { mergeFields } from '../../src/campaigns/merge-fields.ts';
 import { startSend } from '../../src/delivery/ledger.ts';
 import { createSesMailer } from '../../src/delivery/ses.ts';
 import { createSendWorker } from '../../src/delivery/worker.ts';
@@ -10,6 +11,7 @@ import { addManySubscribers, createCampaign, createList } from '../delivery/setu
 import { bounceNotification, complaintNotification } from './seed.ts';
 
 const identity = createSigningIdentity();
+const browser = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15';
 
 describeEachDatabase('feedback during a send', (database) => {
   let ses: RecordingSes;
@@ -75,5 +77,43 @@ describeEachDatabase('feedback during a send', (database) => {
     expect(skipped.find((row) => row.email === complainer)?.error).toMatch(/suppressed \(complaint\)|unsubscribed/);
     const bounced = await db.selectFrom('ledger').select('outcome').where('email', '=', first.email).executeTakeFirstOrThrow();
     expect(bounced.outcome).toBe('bounced');
+  });
+
+  it('tracked campaign links record clicks', async () => {
+    const { deps, worker, request } = setup();
+    const db = database().db;
+    const list = await createList(db);
+    await addManySubscribers(db, list, 2);
+    const html = `<p>Read <a href="https://www.example.org/report?id=7&amp;lang=en">the report</a>.</p><p><a href="${mergeFields.unsubscribeUrl}">Unsubscribe</a></p>`;
+    const tracked = await createCampaign(db, { html });
+    await db.updateTable('campaigns').set({ click_tracking: true }).where('id', '=', tracked).execute();
+    await startSend(deps, tracked);
+    await worker.drain();
+
+    expect(ses.messages).toHaveLength(2);
+    const mail = await ses.parse(ses.messages[0]!);
+    const links = [...String(mail.html).matchAll(/href="([^"]+)"/g)].map((match) => match[1]!.replace(/&amp;/g, '&'));
+    expect(links[0]).toMatch(/^https:\/\/news\.example\.org\/r\//);
+    expect(links[1]).toMatch(/^https:\/\/news\.example\.org\/unsubscribe\//);
+
+    const response = await request('GET', new URL(links[0]!).pathname, { token: null, headers: { 'user-agent': browser } });
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('https://www.example.org/report?id=7&lang=en');
+    const clicks = await db.selectFrom('engagement_events').select(['campaign_id', 'ledger_id', 'is_machine']).execute();
+    expect(clicks).toHaveLength(1);
+    expect(clicks[0]!.campaign_id).toBe(tracked);
+    expect(clicks[0]!.ledger_id).not.toBeNull();
+  });
+
+  it('untracked campaign keeps its links', async () => {
+    const { deps, worker } = setup();
+    const db = database().db;
+    const list = await createList(db);
+    await addManySubscribers(db, list, 1);
+    const campaign = await createCampaign(db, { html: '<p><a href="https://www.example.org/report">Report</a></p>' });
+    await startSend(deps, campaign);
+    await worker.drain();
+    const mail = await ses.parse(ses.messages[0]!);
+    expect(String(mail.html)).toContain('href="https://www.example.org/report"');
   });
 });
