@@ -13,6 +13,7 @@ import { fillMergeFields } from '../campaigns/merge-fields.ts';
 import { recordAudit } from './ledger.ts';
 import { bodySizeWarning, mergeValuesFor } from './personalise.ts';
 import { renderedFromColumns, type RenderedLoader } from './rendered-source.ts';
+import { recordSentMessage } from '../feedback/sent-messages.ts';
 
 export interface CampaignState {
   id: string;
@@ -222,6 +223,8 @@ export async function testSend(
         }),
       );
       results.push({ email, status: 'sent', messageId: sent.messageId });
+      // Feedback on a test send is matched by this record, never by the campaign's ledger.
+      await recordSentMessage(deps.db, { sesMessageId: sent.messageId, email, kind: 'test', campaignId });
     } catch (error) {
       deps.logger.warn({ err: error, campaignId, to: maskEmail(email) }, 'test send failed');
       results.push({ email, status: 'failed', error: (error as Error).message });

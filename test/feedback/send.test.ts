@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { mergeFields } from '../../src/campaigns/merge-fields.ts';
+import { testSend } from '../../src/delivery/controls.ts';
 import { startSend } from '../../src/delivery/ledger.ts';
 import { createSesMailer } from '../../src/delivery/ses.ts';
 import { createSendWorker } from '../../src/delivery/worker.ts';
@@ -115,5 +116,22 @@ describeEachDatabase('feedback during a send', (database) => {
     await worker.drain();
     const mail = await ses.parse(ses.messages[0]!);
     expect(String(mail.html)).toContain('href="https://www.example.org/report"');
+  });
+
+  it('test send feedback is matched', async () => {
+    const { deps, notify } = setup();
+    const db = database().db;
+    const list = await createList(db);
+    await addManySubscribers(db, list, 1);
+    const campaign = await createCampaign(db);
+    const result = await testSend(deps, campaign, ['editor@news.example.org'], { actor: 'test' });
+    const messageId = result.results[0]!.messageId!;
+
+    await notify(bounceNotification({ messageId, recipients: [{ emailAddress: 'editor@news.example.org', status: '5.1.1' }] }));
+
+    const sent = await db.selectFrom('sent_messages').select(['kind', 'outcome', 'campaign_id']).executeTakeFirstOrThrow();
+    expect(sent).toEqual({ kind: 'test', outcome: 'bounced', campaign_id: campaign });
+    const ledger = await db.selectFrom('ledger').select('id').execute();
+    expect(ledger).toEqual([]);
   });
 });
