@@ -1,9 +1,10 @@
 /**
  * Sending health: when notifications last arrived per SNS topic, and the bounce and complaint
- * rates that mailbox providers and SES act on. SES puts an account under review at a 5% bounce
- * or 0.1% complaint rate and may pause sending at 10% or 0.3%, and Gmail's 2024 sender
- * guidelines name 0.3% for complaints too. Gazette warns as a rate nears the lower threshold.
- * A sending campaign whose own complaint rate passes `COMPLAINT_PAUSE_RATE` pauses itself.
+ * rates that mailbox providers and SES act on. SES puts an account under review from a 5%
+ * bounce or 0.1% complaint rate and may pause its sending from a 10% bounce rate. Gmail's 2024
+ * bulk-sender guidelines ask for spam complaints below 0.1% and never at 0.3%. Gazette warns as
+ * a rate nears the lower threshold. A sending campaign whose own complaint rate passes
+ * `COMPLAINT_PAUSE_RATE` pauses itself.
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, FeedbackEventKind } from '../db/schema.ts';
