@@ -164,7 +164,8 @@ describe.skipIf(!sharedFixturesDir)(`feedback replay${sharedFixturesDir ? '' : `
         return { environment: { DATABASE_URL: created.url, SECRET_KEY: 'cli-test-secret-0123456789abcdef' }, connect: () => connectDatabase({ databaseUrl: created.url }) };
       }
 
-      it('replays a file twice', async () => {
+      // Four database starts (seed, two command runs, check): PGlite takes seconds each to start.
+      it('replays a file twice', { timeout: 300_000 }, async () => {
         const target = await open();
         const seeding = await target.connect();
         await migrateToLatest(seeding.db);
