@@ -12,7 +12,7 @@ import { bareAddress, buildMime } from './mime.ts';
 import { fillMergeFields } from '../campaigns/merge-fields.ts';
 import { recordAudit } from './ledger.ts';
 import { bodySizeWarning, mergeValuesFor } from './personalise.ts';
-import { renderedFromColumns, type RenderedLoader } from './rendered-source.ts';
+import { renderedForSend, type RenderedLoader } from './rendered-source.ts';
 import { recordSentMessage } from '../feedback/sent-messages.ts';
 
 export interface CampaignState {
@@ -196,7 +196,7 @@ export async function testSend(
   options: { actor: string; loadRendered?: RenderedLoader },
 ): Promise<{ results: TestSendResult[]; warnings: string[] }> {
   if (!deps.mailer) throw new Error('This process has no mailer, so it cannot send a test.');
-  const rendered = await (options.loadRendered ?? renderedFromColumns)(deps, campaignId);
+  const rendered = await (options.loadRendered ?? renderedForSend)(deps, campaignId);
   const body = rendered.bodyFor({ subscriberId: '0' });
   if (!body) throw new ValidationError(`Campaign ${campaignId} has no content to send.`);
   const warning = bodySizeWarning(rendered);

@@ -12,7 +12,7 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { offsetOf, type Page } from '../http/pagination.ts';
 import { audienceQuery, resolveAudience } from '../segments/audience.ts';
 import { bodySizeWarning } from './personalise.ts';
-import { renderedFromColumns, type RenderedLoader } from './rendered-source.ts';
+import { renderedForSend, type RenderedLoader } from './rendered-source.ts';
 
 export interface StartSendOptions {
   /** Who started it, for the audit log (`scheduler` for due scheduled campaigns). */
@@ -37,7 +37,7 @@ export interface StartSendResult {
  */
 export async function startSend(deps: Deps, campaignId: string, options: StartSendOptions = {}): Promise<StartSendResult> {
   // Fails with a 404 or 422 before anything is written when there is nothing to send.
-  const rendered = await (options.loadRendered ?? renderedFromColumns)(deps, campaignId);
+  const rendered = await (options.loadRendered ?? renderedForSend)(deps, campaignId);
   const warning = bodySizeWarning(rendered);
   const warnings = warning ? [warning] : [];
   const log = deps.logger.child({ campaignId });

@@ -1,14 +1,26 @@
 /**
- * Where the sending engine gets a campaign's rendered body. The default reads the `html` and
- * `text` columns the composer stores, and the campaign's lists for `List-Id` and unsubscribe
- * links. A loader that renders per content variant can be passed in its place.
+ * Where the sending engine gets a campaign's rendered body. A campaign composed per topic (a
+ * digest filtered by each reader's interests) gets one body per topic selection from the
+ * composer. Any other campaign is sent from the `html` and `text` columns the composer stores.
  */
+import { loadRenderedCampaign } from '../campaigns/load-rendered.ts';
 import type { RenderedCampaign } from '../campaigns/rendered.ts';
 import type { Deps } from '../deps.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 
 /** Loads a campaign's rendered body once; the worker caches the result per campaign. */
 export type RenderedLoader = (deps: Deps, campaignId: string) => Promise<RenderedCampaign>;
+
+/** The default loader of the worker, the ledger and test sends. */
+export const renderedForSend: RenderedLoader = async (deps, campaignId) => {
+  const campaign = await deps.db
+    .selectFrom('campaigns')
+    .select(['per_topic', 'click_tracking'])
+    .where('id', '=', campaignId)
+    .executeTakeFirst();
+  if (!campaign?.per_topic) return renderedFromColumns(deps, campaignId);
+  return { ...(await loadRenderedCampaign(deps, campaignId)), clickTracking: campaign.click_tracking };
+};
 
 /** Builds a `RenderedCampaign` from the campaign row's stored `html` and `text`. */
 export const renderedFromColumns: RenderedLoader = async (deps, campaignId) => {

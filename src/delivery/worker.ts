@@ -24,7 +24,7 @@ import { maskEmail } from '../log.ts';
 import { SendError, type Mailer } from './mailer.ts';
 import { personalise } from './personalise.ts';
 import { createRateLimiter, resolveMaxRate, type RateLimiter } from './rate.ts';
-import { renderedFromColumns, type RenderedLoader } from './rendered-source.ts';
+import { renderedForSend, type RenderedLoader } from './rendered-source.ts';
 import { startDueCampaigns } from './schedule.ts';
 import { deliveryStats, type DeliveryStats } from './stats.ts';
 
@@ -80,7 +80,7 @@ const defaultBackoff = { baseMs: 100, maxMs: 20_000, maxRetries: 10 };
 export function createSendWorker(deps: Deps, options: SendWorkerOptions = {}): SendWorker {
   const id = options.workerId ?? `w-${randomUUID().slice(0, 8)}`;
   const stats = options.stats ?? deliveryStats;
-  const loadRendered = options.loadRendered ?? renderedFromColumns;
+  const loadRendered = options.loadRendered ?? renderedForSend;
   const backoff = options.backoff ?? defaultBackoff;
   const { batchSize, leaseSeconds, concurrency, pollIntervalMs } = deps.config.sending;
   const log = deps.logger.child({ worker: id });

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { composeCampaign } from '../../src/campaigns/campaigns.ts';
-import { loadRenderedCampaign } from '../../src/campaigns/load-rendered.ts';
 import type { Db } from '../../src/db/connect.ts';
 import { createSesMailer } from '../../src/delivery/ses.ts';
 import { createSendWorker } from '../../src/delivery/worker.ts';
@@ -149,7 +148,7 @@ describeEachDatabase('compose and send', (database) => {
     );
     const sent = await test.request('POST', `/api/campaigns/${campaign!.id}/send`);
     expect(sent.status).toBeLessThan(300);
-    await createSendWorker(test.deps, { backoff: quickBackoff, loadRendered: loadRenderedCampaign }).drain();
+    await createSendWorker(test.deps, { backoff: quickBackoff }).drain();
 
     const digital = await ses.parse(ses.messages.find((message) => message.to.includes('digital@example.org'))!);
     expect(digital.text).toContain(seedItems.report.title);
