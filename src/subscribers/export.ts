@@ -9,6 +9,7 @@ import type { SubscriberStatus, SubscriptionStatus } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { resolveLists } from '../lists/lists.ts';
 import { audienceQuery, resolveAudience } from '../segments/audience.ts';
+import { subscriberFilter } from './subscribers.ts';
 
 export const exportQuery = z.object({
   /** A list slug: its subscribers, with their status on that list. */
@@ -17,7 +18,14 @@ export const exportQuery = z.object({
   segment: z.string().trim().min(1).optional(),
   /** Only subscribers who would receive a send to `list` (confirmed, active, not suppressed). */
   sendable: z.enum(['true', 'false']).optional().transform((value) => value === 'true'),
-  status: z.enum(['unconfirmed', 'confirmed', 'unsubscribed']).optional(),
+  /** A subscription status (on `list` when given, else on any list) or a subscriber status. */
+  status: z.enum(['active', 'blocklisted', 'unconfirmed', 'confirmed', 'unsubscribed']).optional(),
+  /** A substring of the address or name, as in the search. */
+  q: z.string().trim().max(200).optional(),
+  /** The `country` attribute, exactly as stored. */
+  country: z.string().trim().min(1).max(100).optional(),
+  /** A topic slug. */
+  topic: z.string().trim().min(1).optional(),
 });
 
 export type ExportQuery = z.output<typeof exportQuery>;
@@ -47,6 +55,8 @@ export async function exportSubscribersCsv(deps: Deps, query: ExportQuery): Prom
     query.sendable || query.segment
       ? await resolveAudience(deps.db, { ...(query.list ? { lists: [query.list] } : {}), ...(query.segment ? { segment: query.segment } : {}) })
       : undefined;
+  // The same filter as the search, so an export of a filtered console view has the same rows.
+  const filter = await subscriberFilter(deps.db, { list: query.list, status: query.status, q: query.q, country: query.country, topic: query.topic });
   const encoder = new TextEncoder();
   const db = deps.db;
   let lastId = '0';
@@ -82,18 +92,8 @@ export async function exportSubscribersCsv(deps: Deps, query: ExportQuery): Prom
       .where(sql<boolean>`subscribers.id > ${lastId}::bigint`)
       .orderBy('subscribers.id')
       .limit(pageSize);
-    if (audience) {
-      q = q.where('subscribers.id', 'in', audienceQuery(db, audience).clearSelect().select('subscribers.id'));
-    } else if (list) {
-      q = q.where(({ exists, selectFrom }) => {
-        let sub = selectFrom('subscriptions')
-          .select(sql`1`.as('one'))
-          .whereRef('subscriptions.subscriber_id', '=', 'subscribers.id')
-          .where('subscriptions.list_id', '=', list.id);
-        if (query.status) sub = sub.where('subscriptions.status', '=', query.status);
-        return exists(sub);
-      });
-    }
+    if (audience) q = q.where('subscribers.id', 'in', audienceQuery(db, audience).clearSelect().select('subscribers.id'));
+    q = q.where(filter);
     return (await q.execute()) as ExportRow[];
   };
 

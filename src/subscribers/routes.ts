@@ -44,10 +44,12 @@ export const subscriberPatch = z.object({
   topics: slugs.optional(),
 });
 
-const subscriberQuery = z.object({
+export const subscriberQuery = z.object({
   q: z.string().trim().max(200).optional(),
   list: z.string().trim().min(1).optional(),
   status: z.enum(['active', 'blocklisted', 'unconfirmed', 'confirmed', 'unsubscribed']).optional(),
+  country: z.string().trim().min(1).max(100).optional(),
+  topic: z.string().trim().min(1).optional(),
   ...pageQuery,
 });
 
@@ -78,7 +80,7 @@ const subscriberOutput = z.object({
 const collection = (item: z.ZodType) =>
   z.object({ items: z.array(item), total: z.number(), page: z.number(), pageSize: z.number() });
 
-function staffContext(c: Context<AppEnv>): ConsentContext {
+export function staffContext(c: Context<AppEnv>): ConsentContext {
   return { source: 'staff', actor: c.var.staff?.name, ip: clientIp(c), userAgent: c.req.header('user-agent') ?? null };
 }
 

@@ -3,7 +3,7 @@
  * written to the consent log. The console calls these functions directly; `routes.ts` wraps
  * them for `/api/subscribers`.
  */
-import { sql, type Transaction } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type SqlBool, type Transaction } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../db/connect.ts';
 import type { ConsentSource, Database, SubscriberRow, SubscriberStatus, SubscriptionStatus } from '../db/schema.ts';
@@ -12,6 +12,8 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { suppressAddress } from '../feedback/suppressions.ts';
 import { offsetOf, type Page } from '../http/pagination.ts';
 import { resolveLists, resolveTopics } from '../lists/lists.ts';
+import { compileRule, escapeLike } from '../segments/compile.ts';
+import type { Condition } from '../segments/rule.ts';
 import { displayAddress, normaliseAddress } from './address.ts';
 import { recordConsent } from './consent.ts';
 
@@ -70,10 +72,21 @@ export interface Subscriber {
   createdAt: string;
 }
 
-export interface SubscriberQuery {
+/** The optional conditions a search or an export narrows subscribers by. */
+export interface SubscriberFilter {
+  /** A substring of the address or the name, case-insensitive. */
   q?: string;
+  /** A list slug: subscribers with a subscription to it, whatever its status. */
   list?: string;
+  /** A subscriber status (`active`, `blocklisted`) or a subscription status (`confirmed`, ...). */
   status?: SubscriberStatus | SubscriptionStatus;
+  /** The `country` attribute, exactly as stored. */
+  country?: string;
+  /** A topic slug. */
+  topic?: string;
+}
+
+export interface SubscriberQuery extends SubscriberFilter {
   page: number;
   pageSize: number;
 }
@@ -113,43 +126,50 @@ export async function toSubscribers(db: Executor, rows: SubscriberRow[]): Promis
   }));
 }
 
+const subscriptionStatuses: readonly string[] = ['unconfirmed', 'confirmed', 'unsubscribed'];
+
 /**
- * Searches subscribers. `q` matches the address or name (case-insensitive substring); `list`
- * keeps those with a subscription to that list; `status` is a subscriber status (`active`,
- * `blocklisted`) or, with `list`, a subscription status (`confirmed`, ...).
+ * Turns a filter into one `WHERE` predicate over `subscribers`. `status` is a subscription
+ * status on `list` when both are given, on any list otherwise. Country and topic compile as
+ * segment conditions, so they use the same indexes. Throws a `ValidationError` naming an
+ * unknown list or topic slug.
  */
-export async function searchSubscribers(db: Db, query: SubscriberQuery): Promise<Page<Subscriber>> {
-  let base = db.selectFrom('subscribers');
-  if (query.q) {
-    const pattern = `%${query.q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-    base = base.where((eb) => eb.or([eb('subscribers.email', 'ilike', pattern), eb('subscribers.name', 'ilike', pattern)]));
-  }
-  const subscriptionStatuses = ['unconfirmed', 'confirmed', 'unsubscribed'];
-  if (query.list) {
-    const [list] = await resolveLists(db, [query.list], { path: 'list' });
-    base = base.where(({ exists, selectFrom }) => {
-      let sub = selectFrom('subscriptions')
+export async function subscriberFilter(
+  db: Executor,
+  filter: SubscriberFilter,
+): Promise<(eb: ExpressionBuilder<Database, 'subscribers'>) => Expression<SqlBool>> {
+  const [list] = filter.list ? await resolveLists(db, [filter.list], { path: 'list' }) : [];
+  if (filter.topic) await resolveTopics(db, [filter.topic], 'topic');
+  const subscriptionStatus = filter.status && subscriptionStatuses.includes(filter.status) ? (filter.status as SubscriptionStatus) : undefined;
+  const conditions: Condition[] = [];
+  if (filter.country) conditions.push({ field: 'country', op: 'equals', value: filter.country });
+  if (filter.topic) conditions.push({ field: 'topic', op: 'equals', value: filter.topic });
+  const attributes = conditions.length > 0 ? compileRule({ all: conditions }, { now: new Date() }) : undefined;
+
+  return (eb) => {
+    const parts: Expression<SqlBool>[] = [];
+    if (filter.q) {
+      const pattern = `%${escapeLike(filter.q)}%`;
+      parts.push(eb.or([eb('subscribers.email', 'ilike', pattern), eb('subscribers.name', 'ilike', pattern)]));
+    }
+    if (list || subscriptionStatus) {
+      let subscription = eb
+        .selectFrom('subscriptions')
         .select(sql`1`.as('one'))
-        .whereRef('subscriptions.subscriber_id', '=', 'subscribers.id')
-        .where('subscriptions.list_id', '=', list!.id);
-      if (query.status && subscriptionStatuses.includes(query.status)) {
-        sub = sub.where('subscriptions.status', '=', query.status as SubscriptionStatus);
-      }
-      return exists(sub);
-    });
-  } else if (query.status && subscriptionStatuses.includes(query.status)) {
-    base = base.where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('subscriptions')
-          .select(sql`1`.as('one'))
-          .whereRef('subscriptions.subscriber_id', '=', 'subscribers.id')
-          .where('subscriptions.status', '=', query.status as SubscriptionStatus),
-      ),
-    );
-  }
-  if (query.status && !subscriptionStatuses.includes(query.status)) {
-    base = base.where('subscribers.status', '=', query.status as SubscriberStatus);
-  }
+        .whereRef('subscriptions.subscriber_id', '=', 'subscribers.id');
+      if (list) subscription = subscription.where('subscriptions.list_id', '=', list.id);
+      if (subscriptionStatus) subscription = subscription.where('subscriptions.status', '=', subscriptionStatus);
+      parts.push(eb.exists(subscription));
+    }
+    if (filter.status && !subscriptionStatus) parts.push(eb('subscribers.status', '=', filter.status as SubscriberStatus));
+    if (attributes) parts.push(attributes(eb));
+    return eb.and(parts);
+  };
+}
+
+/** Searches subscribers by `subscriberFilter`, newest first. */
+export async function searchSubscribers(db: Db, query: SubscriberQuery): Promise<Page<Subscriber>> {
+  const base = db.selectFrom('subscribers').where(await subscriberFilter(db, query));
   const [rows, count] = await Promise.all([
     base
       .selectAll('subscribers')
