@@ -11,7 +11,7 @@ import { BadRequestError } from '../errors.ts';
 import type { AppEnv } from '../http/context.ts';
 import type { RouteDoc } from '../http/route-doc.ts';
 import { validate } from '../http/validate.ts';
-import { createImport, getImport, importErrorsCsv, importJob, storeUpload, type NewImport } from './imports.ts';
+import { getImport, importErrorsCsv, startImport, type NewImport } from './imports.ts';
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on'])
@@ -50,10 +50,7 @@ export function importRoutes(): Hono<AppEnv> {
       throw new BadRequestError('Send the CSV as multipart/form-data (field "file") or as the body with Content-Type: text/csv.');
     }
 
-    const id = await createImport(deps, input);
-    await storeUpload(deps.db, id, body);
-    if (!deps.jobs) throw new Error('This process has no job queue, so it cannot run imports.');
-    await deps.jobs.enqueue(importJob, { importId: id });
+    const id = await startImport(deps, input, body);
     return c.json({ id }, 202);
   });
 
@@ -73,7 +70,7 @@ function stringFields(form: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(Object.entries(form).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
-function toNewImport(c: Context<AppEnv>, options: z.output<typeof importOptions>): NewImport {
+export function toNewImport(c: Context<AppEnv>, options: z.output<typeof importOptions>): NewImport {
   return {
     list: options.list,
     mode: options.mode,

@@ -4,11 +4,12 @@
  * `imports` and `import_errors` for the API and the CLI.
  */
 import { stringify } from 'csv-stringify/sync';
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Db } from '../db/connect.ts';
-import type { ImportStatus } from '../db/schema.ts';
+import type { ImportsTable, ImportStatus } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
+import { offsetOf, type Page } from '../http/pagination.ts';
 import { resolveLists } from '../lists/lists.ts';
 import type { RowProblem } from './import-columns.ts';
 import type { ImportCounts, ImportMode } from './import.ts';
@@ -98,6 +99,18 @@ export async function storeUpload(db: Db, importId: string, stream: AsyncIterabl
   return total;
 }
 
+/**
+ * Starts an import: creates its record, stores the upload and queues the job that runs it.
+ * Returns the import's id. An unknown list throws before anything is stored.
+ */
+export async function startImport(deps: Deps, input: NewImport, upload: AsyncIterable<Uint8Array>): Promise<string> {
+  const id = await createImport(deps, input);
+  await storeUpload(deps.db, id, upload);
+  if (!deps.jobs) throw new Error('This process has no job queue, so it cannot run imports.');
+  await deps.jobs.enqueue(importJob, { importId: id });
+  return id;
+}
+
 /** Reads a stored upload back, one chunk per query. */
 async function* storedUpload(db: Db, importId: string): AsyncGenerator<Uint8Array> {
   for (let seq = 0; ; seq++) {
@@ -153,15 +166,9 @@ export async function runImportJob(deps: Deps, data: { importId: string }): Prom
   await runImport(deps, data.importId);
 }
 
-export async function getImport(db: Db, id: string): Promise<ImportRecord> {
-  const row = /^\d+$/.test(id)
-    ? await db.selectFrom('imports').leftJoin('lists', 'lists.id', 'imports.list_id').selectAll('imports').select('lists.slug').where('imports.id', '=', id).executeTakeFirst()
-    : undefined;
-  if (!row) throw new NotFoundError(`No import with id ${id}.`);
-  const [errors, count] = await Promise.all([
-    db.selectFrom('import_errors').select(['line', 'email', 'reason']).where('import_id', '=', id).orderBy('line').limit(100).execute(),
-    db.selectFrom('import_errors').select(sql<string>`count(*)`.as('count')).where('import_id', '=', id).executeTakeFirstOrThrow(),
-  ]);
+type ImportJoinedRow = Selectable<ImportsTable> & { slug: string | null };
+
+function toImportRecord(row: ImportJoinedRow, errors: RowProblem[], errorCount: number): ImportRecord {
   const options = row.options as { mode: ImportMode; overwrite: boolean; resubscribe: boolean };
   const time = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
   return {
@@ -176,11 +183,48 @@ export async function getImport(db: Db, id: string): Promise<ImportRecord> {
     processedBytes: Number(row.processed_bytes),
     counts: row.counts as Partial<ImportCounts>,
     errors,
-    errorCount: Number(count.count),
+    errorCount,
     error: row.error,
     createdAt: new Date(row.created_at).toISOString(),
     startedAt: time(row.started_at),
     finishedAt: time(row.finished_at),
+  };
+}
+
+export async function getImport(db: Db, id: string): Promise<ImportRecord> {
+  const row = /^\d+$/.test(id)
+    ? await db.selectFrom('imports').leftJoin('lists', 'lists.id', 'imports.list_id').selectAll('imports').select('lists.slug').where('imports.id', '=', id).executeTakeFirst()
+    : undefined;
+  if (!row) throw new NotFoundError(`No import with id ${id}.`);
+  const [errors, count] = await Promise.all([
+    db.selectFrom('import_errors').select(['line', 'email', 'reason']).where('import_id', '=', id).orderBy('line').limit(100).execute(),
+    db.selectFrom('import_errors').select(sql<string>`count(*)`.as('count')).where('import_id', '=', id).executeTakeFirstOrThrow(),
+  ]);
+  return toImportRecord(row, errors, Number(count.count));
+}
+
+/** Lists imports, newest first, each with its count of rejected rows but without the rows. */
+export async function listImports(db: Db, page: number, pageSize: number): Promise<Page<ImportRecord>> {
+  const [rows, count] = await Promise.all([
+    db
+      .selectFrom('imports')
+      .leftJoin('lists', 'lists.id', 'imports.list_id')
+      .selectAll('imports')
+      .select('lists.slug')
+      .select((eb) =>
+        eb.selectFrom('import_errors').select(sql<string>`count(*)`.as('count')).whereRef('import_errors.import_id', '=', 'imports.id').as('error_count'),
+      )
+      .orderBy('imports.id', 'desc')
+      .limit(pageSize)
+      .offset(offsetOf(page, pageSize))
+      .execute(),
+    db.selectFrom('imports').select(sql<string>`count(*)`.as('count')).executeTakeFirstOrThrow(),
+  ]);
+  return {
+    items: rows.map(({ error_count, ...row }) => toImportRecord(row, [], Number(error_count ?? 0))),
+    total: Number(count.count),
+    page,
+    pageSize,
   };
 }
 
