@@ -3,7 +3,7 @@
  * links. Each is stored in `engagement_events` and flagged `is_machine` when a link scanner or
  * mail proxy made it rather than a person.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -90,4 +90,53 @@ export async function deliveredAt(db: Executor, sesMessageId: string): Promise<D
     .orderBy('occurred_at')
     .executeTakeFirst();
   return row?.occurred_at;
+}
+
+/** A subscriber's mail and engagement totals, as the console's subscriber page shows them. */
+export interface SubscriberEngagement {
+  /** Campaign messages sent to the subscriber (test sends excluded). */
+  sent: number;
+  lastSentAt: Date | null;
+  bounced: number;
+  complained: number;
+  /** Opens and clicks made by a person; scanner and proxy hits are left out. */
+  opens: number;
+  clicks: number;
+  lastEngagedAt: Date | null;
+}
+
+/** Counts a subscriber's sends, bounces, complaints, opens and clicks. */
+export async function subscriberEngagement(db: Executor, subscriberId: string): Promise<SubscriberEngagement> {
+  const [sends, events] = await Promise.all([
+    db
+      .selectFrom('ledger')
+      .select([
+        sql<string>`count(*) filter (where status = 'sent')`.as('sent'),
+        sql<Date | string | null>`max(sent_at)`.as('last_sent_at'),
+        sql<string>`count(*) filter (where outcome = 'bounced')`.as('bounced'),
+        sql<string>`count(*) filter (where outcome = 'complained')`.as('complained'),
+      ])
+      .where('subscriber_id', '=', subscriberId)
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('engagement_events')
+      .select([
+        sql<string>`count(*) filter (where kind = 'open')`.as('opens'),
+        sql<string>`count(*) filter (where kind = 'click')`.as('clicks'),
+        sql<Date | string | null>`max(created_at)`.as('last_at'),
+      ])
+      .where('subscriber_id', '=', subscriberId)
+      .where('is_machine', '=', false)
+      .executeTakeFirstOrThrow(),
+  ]);
+  const time = (value: Date | string | null) => (value === null ? null : new Date(value));
+  return {
+    sent: Number(sends.sent),
+    lastSentAt: time(sends.last_sent_at),
+    bounced: Number(sends.bounced),
+    complained: Number(sends.complained),
+    opens: Number(events.opens),
+    clicks: Number(events.clicks),
+    lastEngagedAt: time(events.last_at),
+  };
 }
