@@ -20,6 +20,8 @@ import { registerSegmentPages } from './pages/segments.tsx';
 import { registerSettingsPages } from './pages/settings.tsx';
 import { registerSignIn, registerSignOut } from './pages/sign-in.tsx';
 import { registerStaffPages } from './pages/staff.tsx';
+import { registerSubscriberImportPages } from './pages/subscriber-imports.tsx';
+import { registerSubscriberPages } from './pages/subscribers.tsx';
 import { checkChanges, requireSession, securityHeaders } from './security.ts';
 
 function problemPage(c: Context<AppEnv>, status: number, title: string, message: string): Response | Promise<Response> {
@@ -67,6 +69,8 @@ export function consoleRoutes(): Hono<AppEnv> {
   registerContentPages(app);
   registerComposePages(app);
   registerCampaignPages(app);
+  registerSubscriberPages(app);
+  registerSubscriberImportPages(app);
   registerSegmentPages(app);
   registerSchedulePages(app);
   registerSettingsPages(app);

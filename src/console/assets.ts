@@ -58,7 +58,7 @@ legend { font-weight: 600; padding: 0 .3rem; }
 button, .button { display: inline-block; font: inherit; font-weight: 600; padding: .5rem 1rem; border-radius: 4px; border: 2px solid var(--accent);
   background: var(--accent); color: var(--accent-ink); cursor: pointer; text-decoration: none; }
 button.secondary, .button.secondary { background: #fff; color: var(--accent); }
-button.danger { background: var(--danger); border-color: var(--danger); color: #fff; }
+button.danger, .button.danger { background: var(--danger); border-color: var(--danger); color: #fff; }
 button.link { background: none; border: none; padding: 0; color: var(--accent); text-decoration: underline; font-weight: normal; }
 button[disabled] { opacity: .55; cursor: not-allowed; }
 .buttons { display: flex; gap: .75rem; flex-wrap: wrap; align-items: center; margin-top: 1.25rem; }

@@ -42,7 +42,11 @@ function isCurrent(href: string, path: string): boolean {
   return href === '/console' ? path === '/console' || path === '/console/' : path === href || path.startsWith(`${href}/`);
 }
 
-export const Layout: FC<PropsWithChildren<{ page: PageContext; title: string; actions?: Child }>> = ({ page, title, actions, children }) => (
+/**
+ * The page frame. `refreshSeconds` reloads a progress page on a timer when script is off.
+ * With script on, the page's own polling updates it instead.
+ */
+export const Layout: FC<PropsWithChildren<{ page: PageContext; title: string; actions?: Child; refreshSeconds?: number }>> = ({ page, title, actions, refreshSeconds, children }) => (
   <html lang="en">
     <head>
       <meta charset="utf-8" />
@@ -51,6 +55,11 @@ export const Layout: FC<PropsWithChildren<{ page: PageContext; title: string; ac
       <link rel="stylesheet" href="/console/assets/console.css" />
       <script src="/console/assets/console.js" defer></script>
       <meta name="csrf-token" content={page.session.csrfToken} />
+      {refreshSeconds ? (
+        <noscript>
+          <meta http-equiv="refresh" content={String(refreshSeconds)} />
+        </noscript>
+      ) : null}
     </head>
     <body>
       <a class="skip" href="#main">
