@@ -198,6 +198,27 @@ if (!hasChromium) {
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Settings');
       await screenshot('07-settings');
     });
+
+    it('subscribers page leads to a subscriber', async () => {
+      await page.goto(`${base}/console/subscribers`);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Subscribers');
+      await screenshot('12-subscribers');
+      await page.getByRole('link', { name: 'ana@example.org' }).click();
+      await page.waitForURL(/\/console\/subscribers\/\d+$/);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('ana@example.org');
+      await screenshot('13-subscriber');
+    });
+
+    it('import shows counts and rows to check', async () => {
+      await page.goto(`${base}/console/subscribers/import`);
+      await page.getByLabel('CSV file').setInputFiles({ name: 'readers.csv', mimeType: 'text/csv', buffer: Buffer.from('email,name\ndee@example.org,Dee\nnot-an-address,Broken\n') });
+      await page.getByLabel('List', { exact: true }).selectOption('monthly');
+      await page.getByRole('button', { name: 'Start the import' }).click();
+      await page.waitForURL(/\/console\/subscribers\/imports\/\d+/);
+      await page.getByText('The import is finished.').waitFor();
+      await page.getByText('Download them as CSV').waitFor();
+      await screenshot('14-import');
+    });
   });
 }
 
