@@ -13,6 +13,7 @@ import * as feedback from './0050_feedback.ts';
 import * as segments from './0060_segments.ts';
 import * as staff from './0070_staff.ts';
 import * as digests from './0090_digests.ts';
+import * as jobOutbox from './0100_job_outbox.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0060_segments': segments,
   '0070_staff': staff,
   '0090_digests': digests,
+  '0100_job_outbox': jobOutbox,
 };

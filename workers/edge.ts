@@ -4,9 +4,13 @@
  * through a Hyperdrive binding with the `postgres` driver.
  *
  * The edge only writes to the database. Whatever needs Node (sending a confirmation email,
- * rendering a digest) is left as a database row or a queued job that the Node workers pick up,
- * so this module and everything it imports stays free of Node-only packages
+ * rendering a digest) is queued as a row of `job_outbox`, which the Node workers move into
+ * pg-boss and run, so this module and everything it imports stays free of Node-only packages
  * (`test/workers/edge-imports.test.ts` checks the bundle).
+ *
+ * `scheduled` runs on the cron triggers in `wrangler.toml`. It queues one digest pass and
+ * renders nothing: the Node worker that runs the pass decides which fires are due, and the
+ * unique (schedule, fire time) row lets exactly one process run each fire.
  *
  * Configuration comes from the Worker's bindings and secrets through the same `loadConfig` as
  * Node: `DATABASE_URL` is taken from the Hyperdrive binding.
@@ -17,6 +21,8 @@ import { loadConfig, type Config, type Environment } from '../src/config.ts';
 import { connectPostgres } from '../src/db/postgres.ts';
 import { pendingMigrations } from '../src/db/migrate.ts';
 import type { Deps } from '../src/deps.ts';
+import { dueFiresJob, dueFiresSingletonKey } from '../src/digests/due-fires-job.ts';
+import { createOutboxQueue } from '../src/jobs/outbox.ts';
 import { createLogger, type Logger } from '../src/log.ts';
 
 /** The bindings `wrangler.toml` declares; every other variable is a plain string. */
@@ -29,6 +35,14 @@ export interface EdgeBindings {
 /** The parts of Cloudflare's `ExecutionContext` this entry uses. */
 interface ExecutionContext {
   waitUntil(promise: Promise<unknown>): void;
+}
+
+/** The parts of Cloudflare's `ScheduledController` this entry uses. */
+export interface ScheduledController {
+  /** The cron expression of the trigger that fired, as written in `wrangler.toml`. */
+  cron: string;
+  /** When the trigger was due, in milliseconds since the epoch. */
+  scheduledTime: number;
 }
 
 /** Reads the string bindings as the environment, with the database from Hyperdrive. */
@@ -57,14 +71,13 @@ function openDeps(bindings: EdgeBindings): { deps: Deps; close: () => Promise<vo
   const { config, logger } = settings(bindings);
   if (!config.secretKey) throw new Error('SECRET_KEY is not set: add it with `npx wrangler secret put SECRET_KEY`.');
   // Hyperdrive pools the connections; a few per request is what its guide recommends.
-  const database = connectPostgres(config.databaseUrl!, 5);
+  const database = connectPostgres(bindings.HYPERDRIVE.connectionString, 5);
   const deps: Deps = {
     db: database.db,
     config,
     logger,
     signer: createSigner(config.secretKey),
-    // TODO: a job queue that writes pg-boss rows with SQL, so public routes that queue work
-    // (confirmation emails) and cron triggers can hand it to the Node workers.
+    jobs: createOutboxQueue(database.db),
     now: () => new Date(),
   };
   return { deps, close: () => database.close() };
@@ -76,6 +89,22 @@ export default {
     const app = createApp(deps, { publicOnly: true, pendingMigrations: () => pendingMigrations(deps.db) });
     try {
       return await app.fetch(request);
+    } finally {
+      context.waitUntil(close());
+    }
+  },
+
+  async scheduled(controller: ScheduledController, bindings: EdgeBindings, context: ExecutionContext): Promise<void> {
+    const { deps, close } = openDeps(bindings);
+    const scheduledTime = new Date(controller.scheduledTime);
+    const log = deps.logger.child({ cron: controller.cron, scheduledTime });
+    try {
+      const jobId = await deps.jobs!.enqueue(dueFiresJob, { scheduledTime: scheduledTime.toISOString() }, { singletonKey: dueFiresSingletonKey });
+      if (jobId) log.info({ jobId }, 'digest pass queued');
+      else log.info('a digest pass is already waiting, so none was queued');
+    } catch (error) {
+      log.error({ err: error }, 'queueing the digest pass failed');
+      throw error;
     } finally {
       context.waitUntil(close());
     }

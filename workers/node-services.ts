@@ -25,6 +25,8 @@ export async function startBackgroundServices(runtime: Runtime): Promise<Backgro
   const services: BackgroundService[] = [];
   if (runtime.config.workerEnabled && runtime.jobs.kind === 'pgboss') {
     services.push(await runtime.jobs.queue.work(jobHandlers, () => runtime.deps));
+    // Jobs the Workers entry queued (confirmation emails, digest passes) wait in the outbox.
+    services.push(runtime.jobs.queue.startOutboxRelay());
   }
   if (runtime.config.workerEnabled) {
     // The send worker also starts scheduled campaigns when they fall due.

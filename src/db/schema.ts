@@ -429,6 +429,16 @@ export interface ScheduleFiresTable {
   finished_at: NullableTimestamp;
 }
 
+/** A job waiting for a Node process to move it into pg-boss (queued by the Workers entry). */
+export interface JobOutboxTable {
+  id: Generated<string>;
+  name: string;
+  data: Json<Record<string, unknown>>;
+  singleton_key: string | null;
+  start_after: NullableTimestamp;
+  created_at: Timestamp;
+}
+
 export interface EditorNotificationsTable {
   id: Id;
   kind: EditorNotificationKind;
@@ -531,6 +541,7 @@ export interface Database {
   import_chunks: ImportChunksTable;
   import_errors: ImportErrorsTable;
   rate_limits: RateLimitsTable;
+  job_outbox: JobOutboxTable;
 }
 
 export type ListRow = Selectable<ListsTable>;

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Deps } from '../deps.ts';
 import type { BackgroundService } from '../node/service.ts';
+import { dueFiresJob } from './due-fires-job.ts';
 import { runDueFires, type FireOutcome, type FireRunner } from './fires.ts';
 import { runScheduledDigest } from './run.ts';
 
@@ -109,6 +110,16 @@ export function createScheduler(deps: Deps, options: SchedulerOptions = {}): Sch
       log.info('scheduler stopped');
     },
   };
+}
+
+/**
+ * Runs the job the Workers cron triggers queue: one pass over every enabled schedule. The fires
+ * table still decides which process runs each fire, so this is safe beside running schedulers.
+ */
+export async function runDueFiresJob(deps: Deps): Promise<void> {
+  const instanceId = `${hostname()}:${process.pid}:job`;
+  const outcomes = await runDueFires(deps, { instanceId, runFire: runScheduledDigest });
+  if (outcomes.length > 0) deps.logger.info({ job: dueFiresJob, fires: outcomes.length }, 'digest pass finished');
 }
 
 function toCronLogger(log: Deps['logger']): CronLogger {

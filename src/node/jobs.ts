@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import type { DatabaseHandle } from '../db/connect.ts';
 import type { Deps } from '../deps.ts';
+import { relayOutboxBatch, waitingJobNames } from '../jobs/outbox.ts';
 import type { JobHandlers, JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../log.ts';
 import type { BackgroundService } from './service.ts';
@@ -19,8 +20,15 @@ export interface PgBossQueue extends JobQueue {
   start(): Promise<void>;
   /** Runs the handlers in this process until `stop`. */
   work(handlers: JobHandlers, deps: () => Deps): Promise<BackgroundService>;
+  /** Moves the jobs waiting in `job_outbox` (queued by the Workers entry) into pg-boss once. */
+  relayOutbox(): Promise<number>;
+  /** Relays the outbox every `intervalMs` until `stop`. */
+  startOutboxRelay(options?: { intervalMs?: number }): BackgroundService;
   stop(): Promise<void>;
 }
+
+/** Most outbox rows moved into pg-boss per transaction. */
+const relayBatchSize = 100;
 
 /** Creates a pg-boss queue over the same database Gazette uses. */
 export function createPgBossQueue(database: DatabaseHandle, logger: Logger): PgBossQueue {
@@ -37,6 +45,26 @@ export function createPgBossQueue(database: DatabaseHandle, logger: Logger): PgB
     if (created.has(name)) return;
     await boss.createQueue(name, { name, policy: 'stately', retryLimit: 3, retryDelay: 30, retryBackoff: true });
     created.add(name);
+  }
+
+  async function relayOutbox(): Promise<number> {
+    // Queues are created first, outside the relay's transaction: pg-boss creates them with its
+    // own connection, which on PGlite would wait for the transaction to end.
+    for (const name of await waitingJobNames(database.db)) await ensureQueue(name);
+    const moved = await relayOutboxBatch(
+      database.db,
+      async (job, executor) => {
+        await boss.send(job.name, job.data, {
+          id: job.id,
+          singletonKey: job.singletonKey ?? job.id,
+          startAfter: job.startAfter ?? undefined,
+          db: executor,
+        });
+      },
+      relayBatchSize,
+    );
+    if (moved > 0) logger.debug({ moved }, 'queued jobs relayed from the outbox');
+    return moved;
   }
 
   return {
@@ -73,6 +101,35 @@ export function createPgBossQueue(database: DatabaseHandle, logger: Logger): PgB
         name: 'jobs',
         stop: async () => {
           for (const id of workers) await boss.offWork(id);
+        },
+      };
+    },
+    relayOutbox,
+    startOutboxRelay(relayOptions = {}) {
+      const intervalMs = relayOptions.intervalMs ?? 2_000;
+      const log = logger.child({ service: 'outbox-relay' });
+      let stopped = false;
+      let timer: NodeJS.Timeout | undefined;
+      let running: Promise<void> = Promise.resolve();
+      const pass = async () => {
+        try {
+          // A full batch means more may be waiting, so the next one starts at once.
+          let moved: number;
+          do {
+            moved = await relayOutbox();
+          } while (!stopped && moved >= relayBatchSize);
+        } catch (error) {
+          log.error({ err: error }, 'relaying queued jobs from the outbox failed; retrying on the next pass');
+        }
+        if (!stopped) timer = setTimeout(() => (running = pass()), intervalMs);
+      };
+      running = pass();
+      return {
+        name: 'outbox-relay',
+        stop: async () => {
+          stopped = true;
+          clearTimeout(timer);
+          await running;
         },
       };
     },
