@@ -207,10 +207,14 @@ if (!hasChromium) {
       await page.waitForURL(/\/console\/subscribers\/\d+$/);
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('ana@example.org');
       await screenshot('13-subscriber');
+      await page.getByRole('link', { name: 'Edit', exact: true }).click();
+      await page.waitForURL(/\/console\/subscribers\/\d+\/edit$/);
+      await screenshot('15-subscriber-edit');
     });
 
     it('import shows counts and rows to check', async () => {
       await page.goto(`${base}/console/subscribers/import`);
+      await screenshot('16-import-form');
       await page.getByLabel('CSV file').setInputFiles({ name: 'readers.csv', mimeType: 'text/csv', buffer: Buffer.from('email,name\ndee@example.org,Dee\nnot-an-address,Broken\n') });
       await page.getByLabel('List', { exact: true }).selectOption('monthly');
       await page.getByRole('button', { name: 'Start the import' }).click();

@@ -268,20 +268,21 @@ function ImportPage({ page, record }: { page: PageContext; record: ImportRecord 
       <p>
         <a href="/console/subscribers/import">← Imports</a>
       </p>
-      <dl class="facts">
-        <dt>Into</dt>
-        <dd>{record.mode === 'blocklist' ? 'the blocklist' : `the list ${record.list ?? '(deleted)'}`}</dd>
-        <dt>Options</dt>
-        <dd>
-          {[record.overwrite ? 'replace names and attributes' : 'fill in empty names and attributes', record.resubscribe ? 'subscribe again those who left' : 'keep unsubscribes'].join(
-            ', ',
-          )}
-        </dd>
-        <dt>Started</dt>
-        <dd>
-          <When page={page} at={record.createdAt} /> <ZoneNote page={page} />
-        </dd>
-      </dl>
+      <div class="card">
+        <dl class="facts">
+          <dt>Into</dt>
+          <dd>{record.mode === 'blocklist' ? 'the blocklist' : `the list ${record.list ?? '(deleted)'}`}</dd>
+          <dt>Options</dt>
+          <dd>
+            {record.overwrite ? 'replace names and attributes' : 'fill in empty names and attributes'},{' '}
+            {record.resubscribe ? 'subscribe again those who left' : 'keep unsubscribes'}
+          </dd>
+          <dt>Started</dt>
+          <dd>
+            <When page={page} at={record.createdAt} /> <ZoneNote page={page} />
+          </dd>
+        </dl>
+      </div>
       <ImportProgress record={record} />
     </Layout>
   );
