@@ -40,6 +40,21 @@ describeEachDatabase('subscriber export', (database) => {
     expect([result.status, result.lines.length]).toEqual([200, 2]);
   });
 
+  it('exports the rows a search filter selects', async () => {
+    const byCountry = await exportCsv('country=Chile');
+    expect(byCountry.lines.slice(1).map((line) => line.split(',')[0])).toEqual(['ana@example.org']);
+    const byAddress = await exportCsv('q=cy@');
+    expect(byAddress.lines.slice(1).map((line) => line.split(',')[0])).toEqual(['cy@example.org']);
+  });
+
+  it('exports by subscriber status', async () => {
+    const { request } = createTestApp(database().db);
+    const found = (await (await request('GET', '/api/subscribers?q=cy@')).json()) as { items: Array<{ id: string }> };
+    await request('PATCH', `/api/subscribers/${found.items[0]!.id}`, { json: { status: 'blocklisted' } });
+    const result = await exportCsv('status=blocklisted');
+    expect(result.lines.slice(1).map((line) => line.split(',')[0])).toEqual(['cy@example.org']);
+  });
+
   it('rejects an unknown list with 422', async () => {
     expect((await exportCsv('list=nope')).status).toBe(422);
   });

@@ -100,6 +100,32 @@ describeEachDatabase('subscribers api', (database) => {
     expect(body.total).toBe(1);
   });
 
+  it('filters by country and topic', async () => {
+    const { request } = createTestApp(database().db);
+    await create({ email: 'seoul@example.org', attributes: { country: 'KR' }, topics: ['open-data'] });
+    await create({ email: 'busan@example.org', attributes: { country: 'KR' } });
+    await create({ email: 'lyon@example.org', attributes: { country: 'FR' }, topics: ['open-data'] });
+    const inKorea = (await (await request('GET', '/api/subscribers?country=KR')).json()) as { items: SubscriberBody[] };
+    expect(inKorea.items.map((s) => s.email)).toEqual(['busan@example.org', 'seoul@example.org']);
+    const both = (await (await request('GET', '/api/subscribers?country=KR&topic=open-data')).json()) as { items: SubscriberBody[] };
+    expect(both.items.map((s) => s.email)).toEqual(['seoul@example.org']);
+  });
+
+  it('filters by subscription status on any list', async () => {
+    const { request } = createTestApp(database().db);
+    await create({ email: 'in@example.org', lists: ['monthly'] });
+    await create({ email: 'out@example.org' });
+    const body = (await (await request('GET', '/api/subscribers?status=confirmed')).json()) as { items: SubscriberBody[] };
+    expect(body.items.map((s) => s.email)).toEqual(['in@example.org']);
+  });
+
+  it('answers 422 for a search on an unknown topic', async () => {
+    const { request } = createTestApp(database().db);
+    const response = await request('GET', '/api/subscribers?topic=nope');
+    expect(response.status).toBe(422);
+    expect(JSON.stringify(await response.json())).toContain('nope');
+  });
+
   it('answers 422 for a search on an unknown list', async () => {
     const { request } = createTestApp(database().db);
     expect((await request('GET', '/api/subscribers?list=nope')).status).toBe(422);
