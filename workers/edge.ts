@@ -1,7 +1,8 @@
 /**
- * The Cloudflare Workers entry: the same Hono app, limited to the public side (sign-up, confirm,
- * preferences, unsubscribe, archive, the SNS webhook, health checks), over PostgreSQL reached
- * through a Hyperdrive binding with the `postgres` driver.
+ * The Cloudflare Workers entry: the public side of the Hono app (`createPublicApp`: sign-up,
+ * confirm, preferences, unsubscribe, archive, the SNS webhook, health checks), over PostgreSQL
+ * reached through a Hyperdrive binding with the `postgres` driver. The API description, the
+ * staff API and the console are built only by `createApp`, on Node.
  *
  * The edge only writes to the database. Whatever needs Node (sending a confirmation email,
  * rendering a digest) is queued as a row of `job_outbox`, which the Node workers move into
@@ -15,7 +16,6 @@
  * Configuration comes from the Worker's bindings and secrets through the same `loadConfig` as
  * Node: `DATABASE_URL` is taken from the Hyperdrive binding.
  */
-import { createApp } from '../src/app.ts';
 import { createSigner } from '../src/auth/signing.ts';
 import { loadConfig, type Config, type Environment } from '../src/config.ts';
 import { connectPostgres } from '../src/db/postgres.ts';
@@ -23,6 +23,7 @@ import { pendingMigrations } from '../src/db/migrate.ts';
 import type { Deps } from '../src/deps.ts';
 import { dueFiresJob, dueFiresSingletonKey } from '../src/digests/due-fires-job.ts';
 import { createOutboxQueue } from '../src/jobs/outbox.ts';
+import { createPublicApp } from '../src/public-app.ts';
 import { createLogger, type Logger } from '../src/log.ts';
 
 /** The bindings `wrangler.toml` declares; every other variable is a plain string. */
@@ -86,7 +87,7 @@ function openDeps(bindings: EdgeBindings): { deps: Deps; close: () => Promise<vo
 export default {
   async fetch(request: Request, bindings: EdgeBindings, context: ExecutionContext): Promise<Response> {
     const { deps, close } = openDeps(bindings);
-    const app = createApp(deps, { publicOnly: true, pendingMigrations: () => pendingMigrations(deps.db) });
+    const app = createPublicApp(deps, { pendingMigrations: () => pendingMigrations(deps.db) });
     try {
       return await app.fetch(request);
     } finally {

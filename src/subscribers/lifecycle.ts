@@ -7,11 +7,9 @@ import { sql } from 'kysely';
 import type { Db } from '../db/connect.ts';
 import type { ListRow, SubscriptionStatus } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
-import { recordSentMessage } from '../feedback/sent-messages.ts';
 import { suppressionKey } from '../feedback/suppressions.ts';
 import { resolveLists, resolveTopics } from '../lists/lists.ts';
-import { maskEmail } from '../log.ts';
-import { confirmUrl, preferencesUrl, tokenPurpose, unsubscribeUrl, type ConfirmPayload, type UnsubscribePayload } from '../public/links.ts';
+import { preferencesUrl, tokenPurpose, type ConfirmPayload, type UnsubscribePayload } from '../public/links.ts';
 import { recordConsent } from './consent.ts';
 import { enforceRateLimit, purgeRateLimits, signupLimits } from './rate-limit.ts';
 import { findByEmail, requireAddress, setSubscriptionStatuses, setTopics, type ConsentContext } from './subscribers.ts';
@@ -133,95 +131,16 @@ export async function signUp(deps: Deps, input: SignupInput, context: ConsentCon
   return result.outcome;
 }
 
-/** Queues the confirmation message (Node workers send it); without a queue, sends it now. */
+/**
+ * Queues the confirmation message; a Node job worker sends it (`confirmation-email.ts`). The
+ * Workers entry queues it through the job outbox.
+ */
 async function queueConfirmation(deps: Deps, subscriberId: string, listIds: string[]): Promise<void> {
   if (deps.jobs) {
     await deps.jobs.enqueue(confirmationJob, { subscriberId, listIds });
-  } else if (deps.mailer) {
-    await sendConfirmation(deps, { subscriberId, listIds });
   } else {
-    deps.logger.warn({ subscriberId }, 'no job queue or mailer: the confirmation message was not sent');
+    deps.logger.warn({ subscriberId }, 'no job queue: the confirmation message was not sent');
   }
-}
-
-/**
- * Sends one confirmation message for the subscriber's pending lists (those still unconfirmed
- * among `listIds`) and logs it. Nothing is sent when none is pending any more.
- */
-export async function sendConfirmation(deps: Deps, data: { subscriberId: string; listIds: string[] }): Promise<void> {
-  const log = deps.logger.child({ job: confirmationJob, subscriberId: data.subscriberId });
-  if (!deps.mailer) throw new Error('This process has no mailer, so it cannot send confirmation messages.');
-  const subscriber = await deps.db.selectFrom('subscribers').selectAll().where('id', '=', data.subscriberId).executeTakeFirst();
-  if (!subscriber || subscriber.status !== 'active' || data.listIds.length === 0) return;
-  const lists = await deps.db
-    .selectFrom('subscriptions')
-    .innerJoin('lists', 'lists.id', 'subscriptions.list_id')
-    .select(['lists.id', 'lists.name', 'lists.slug'])
-    .where('subscriptions.subscriber_id', '=', subscriber.id)
-    .where('subscriptions.status', '=', 'unconfirmed')
-    .where('lists.id', 'in', data.listIds)
-    .orderBy('lists.name')
-    .execute();
-  if (lists.length === 0) return;
-
-  // Loaded here, not at the top: React's server renderer and nodemailer stay out of the edge
-  // bundle, which never sends mail.
-  const [{ renderConfirmationEmail }, { bareAddress, buildMime }] = await Promise.all([
-    import('../../emails/confirmation.tsx'),
-    import('../delivery/mime.ts'),
-  ]);
-  const { config, signer } = deps;
-  const listIds = lists.map((list) => list.id);
-  const ttl = config.subscriptions.confirmationTtlHours;
-  const confirm = await confirmUrl(signer, config.publicUrl, { s: subscriber.id, l: listIds }, ttl, deps.now());
-  const unsubscribe = await unsubscribeUrl(signer, config.publicUrl, { s: subscriber.id, l: listIds });
-  const body = await renderConfirmationEmail({
-    orgName: config.mail.orgName,
-    orgPostalAddress: config.mail.orgPostalAddress,
-    name: subscriber.name || undefined,
-    lists: lists.map((list) => list.name),
-    confirmUrl: confirm,
-    unsubscribeUrl: unsubscribe,
-    validHours: ttl,
-  });
-  const host = new URL(config.publicUrl).hostname;
-  const raw = await buildMime({
-    from: config.mail.from,
-    to: subscriber.email,
-    toName: subscriber.name || undefined,
-    subject: `Please confirm your subscription: ${lists.map((list) => list.name).join(', ')}`,
-    html: body.html,
-    text: body.text,
-    list: {
-      unsubscribeUrl: unsubscribe,
-      unsubscribeMailto: config.mail.unsubscribeMailto,
-      id: `Subscription confirmations <confirm.${host}>`,
-    },
-    headers: { 'X-Gazette-Message': 'confirmation' },
-  });
-  const sent = await deps.mailer.send({
-    from: bareAddress(config.mail.from),
-    to: [subscriber.email],
-    raw,
-    configurationSet: config.ses.configurationSet,
-    tags: { kind: 'confirmation' },
-  });
-  // Recorded so that a bounce or complaint about the confirmation request is matched too.
-  await recordSentMessage(deps.db, {
-    sesMessageId: sent.messageId,
-    email: subscriber.email,
-    kind: 'confirmation',
-    subscriberId: subscriber.id,
-    sentAt: deps.now(),
-  });
-  await recordConsent(deps.db, {
-    subscriberId: subscriber.id,
-    action: 'confirmation_sent',
-    source: 'system',
-    lists: lists.map((list) => list.slug),
-    details: { messageId: sent.messageId },
-  });
-  log.info({ to: maskEmail(subscriber.email), lists: listIds.length }, 'confirmation sent');
 }
 
 /** Why a link from a message was not accepted. */
