@@ -168,8 +168,10 @@ describePostgres('workers entry hands work to node', (database) => {
     expect(mailer.sent.map((message) => message.to)).toEqual([['mei@example.org']]);
     expect(mailer.texts()[0]).toContain('https://news.example.org/confirm/');
     await waitFor(async () => (await outboxNames()).length === 0, 'the outbox to empty');
-    const consent = await database().db.selectFrom('consent_log').select('action').orderBy('id').execute();
-    expect(consent.map((entry) => entry.action)).toEqual(['subscribed', 'confirmation_sent']);
+    // The job records the consent entry after the mailer returns.
+    const actions = async () => (await database().db.selectFrom('consent_log').select('action').orderBy('id').execute()).map((entry) => entry.action);
+    await waitFor(async () => (await actions()).length >= 2, 'the confirmation_sent consent entry');
+    expect(await actions()).toEqual(['subscribed', 'confirmation_sent']);
   });
 
   it('cron trigger queues one pass', async () => {
