@@ -15,6 +15,7 @@ import { registerCampaignPages } from './pages/campaigns.tsx';
 import { registerComposePages } from './pages/compose.tsx';
 import { registerContentPages } from './pages/content.tsx';
 import { registerDashboard } from './pages/dashboard.tsx';
+import { registerListPages } from './pages/lists.tsx';
 import { registerSchedulePages } from './pages/schedules.tsx';
 import { registerSegmentPages } from './pages/segments.tsx';
 import { registerSettingsPages } from './pages/settings.tsx';
@@ -71,6 +72,7 @@ export function consoleRoutes(): Hono<AppEnv> {
   registerCampaignPages(app);
   registerSubscriberPages(app);
   registerSubscriberImportPages(app);
+  registerListPages(app);
   registerSegmentPages(app);
   registerSchedulePages(app);
   registerSettingsPages(app);

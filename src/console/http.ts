@@ -42,6 +42,8 @@ const notices: Record<string, string> = {
   'suppression-added': 'The address is on the suppression list.',
   'suppression-removed': 'The address is off the suppression list and may be mailed again.',
   approved: 'The draft is approved.',
+  'list-deleted': 'The list and its memberships are deleted. The subscribers stay.',
+  'topic-deleted': 'The topic is deleted and no subscriber follows it any more.',
 };
 
 export function pageContext(c: Context<AppEnv>): PageContext {

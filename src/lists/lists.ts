@@ -3,7 +3,7 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../db/connect.ts';
-import type { ListRow, OptIn, Visibility } from '../db/schema.ts';
+import type { ListRow, OptIn, SubscriptionStatus, Visibility } from '../db/schema.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 
 export interface List {
@@ -89,7 +89,7 @@ export async function createList(db: Db, input: ListInput): Promise<List> {
     .onConflict((conflict) => conflict.column('slug').doNothing())
     .returningAll()
     .executeTakeFirst();
-  if (!row) throw new ConflictError(`A list with the slug "${input.slug}" already exists.`);
+  if (!row) throw new ConflictError(`A list with the slug "${input.slug}" already exists. Pick another slug.`);
   return toList(row);
 }
 
@@ -97,7 +97,7 @@ export async function updateList(db: Db, id: string, input: Partial<ListInput>):
   await getList(db, id);
   if (input.slug !== undefined) {
     const clash = await db.selectFrom('lists').select('id').where('slug', '=', input.slug).where('id', '<>', id).executeTakeFirst();
-    if (clash) throw new ConflictError(`A list with the slug "${input.slug}" already exists.`);
+    if (clash) throw new ConflictError(`A list with the slug "${input.slug}" already exists. Pick another slug.`);
   }
   await db
     .updateTable('lists')
@@ -157,7 +157,7 @@ export async function createTopic(db: Db, input: { name: string; slug: string })
     .onConflict((conflict) => conflict.column('slug').doNothing())
     .returning(['id', 'slug', 'name'])
     .executeTakeFirst();
-  if (!row) throw new ConflictError(`A topic with the slug "${input.slug}" already exists.`);
+  if (!row) throw new ConflictError(`A topic with the slug "${input.slug}" already exists. Pick another slug.`);
   return row;
 }
 
@@ -172,4 +172,101 @@ export async function resolveTopics(db: Db, slugs: string[], path = 'topics'): P
   );
   if (problems.length > 0) throw new ValidationError(`Unknown topic: ${unique.filter((s) => !known.has(s)).join(', ')}.`, problems);
   return rows;
+}
+
+/** Subscriptions of one list by status. */
+export type SubscriptionCounts = Record<SubscriptionStatus, number>;
+
+function emptyCounts(): SubscriptionCounts {
+  return { confirmed: 0, unconfirmed: 0, unsubscribed: 0 };
+}
+
+/** Returns each list's subscriptions counted by status, keyed by list id; lists without any are absent. */
+export async function subscriptionCountsByList(db: Db): Promise<Map<string, SubscriptionCounts>> {
+  const rows = await db
+    .selectFrom('subscriptions')
+    .select(['list_id', 'status', sql<string>`count(*)`.as('count')])
+    .groupBy(['list_id', 'status'])
+    .execute();
+  const counts = new Map<string, SubscriptionCounts>();
+  for (const row of rows) {
+    const entry = counts.get(row.list_id) ?? emptyCounts();
+    entry[row.status] = Number(row.count);
+    counts.set(row.list_id, entry);
+  }
+  return counts;
+}
+
+/** Returns one list's subscriptions counted by status. */
+export async function subscriptionCounts(db: Db, listId: string): Promise<SubscriptionCounts> {
+  return (await subscriptionCountsByList(db)).get(listId) ?? emptyCounts();
+}
+
+/** The digests and unsent campaigns (draft, scheduled, paused) whose audience names a list by its slug. */
+export interface ListReferences {
+  digests: Array<{ id: string; name: string }>;
+  campaigns: Array<{ id: string; subject: string }>;
+}
+
+export async function listReferences(db: Db, slug: string): Promise<ListReferences> {
+  const named = sql<boolean>`coalesce(audience->'lists', '[]'::jsonb) @> ${JSON.stringify([slug])}::jsonb`;
+  const [digests, campaigns] = await Promise.all([
+    db.selectFrom('digests').select(['id', 'name']).where(named).orderBy('name').execute(),
+    db
+      .selectFrom('campaigns')
+      .select(['id', 'subject'])
+      .where('status', 'in', ['draft', 'scheduled', 'paused'])
+      .where(named)
+      .orderBy('id', 'desc')
+      .execute(),
+  ]);
+  return { digests, campaigns };
+}
+
+/** A topic with the number of subscribers who follow it. */
+export interface TopicWithFollowers extends Topic {
+  followers: number;
+}
+
+export async function listTopicsWithFollowers(db: Db): Promise<TopicWithFollowers[]> {
+  const rows = await db
+    .selectFrom('topics')
+    .select(['topics.id', 'topics.slug', 'topics.name'])
+    .select((eb) =>
+      eb
+        .selectFrom('subscriber_topics')
+        .select(sql<string>`count(*)`.as('count'))
+        .whereRef('subscriber_topics.topic_id', '=', 'topics.id')
+        .as('followers'),
+    )
+    .orderBy('topics.name')
+    .execute();
+  return rows.map((row) => ({ id: row.id, slug: row.slug, name: row.name, followers: Number(row.followers ?? 0) }));
+}
+
+export async function getTopic(db: Db, id: string): Promise<TopicWithFollowers> {
+  const row = /^\d+$/.test(id) ? await db.selectFrom('topics').select(['id', 'slug', 'name']).where('id', '=', id).executeTakeFirst() : undefined;
+  if (!row) throw new NotFoundError(`No topic with id ${id}.`);
+  const count = await db
+    .selectFrom('subscriber_topics')
+    .select(sql<string>`count(*)`.as('count'))
+    .where('topic_id', '=', id)
+    .executeTakeFirstOrThrow();
+  return { ...row, followers: Number(count.count) };
+}
+
+/**
+ * Renames a topic. The slug stays: content items, feeds and digests store topic slugs, so a
+ * new slug would silently detach them.
+ */
+export async function renameTopic(db: Db, id: string, name: string): Promise<TopicWithFollowers> {
+  await getTopic(db, id);
+  await db.updateTable('topics').set({ name }).where('id', '=', id).execute();
+  return getTopic(db, id);
+}
+
+/** Deletes a topic and who follows it (the subscribers stay); content keeps the slug as a plain tag. */
+export async function deleteTopic(db: Db, id: string): Promise<void> {
+  await getTopic(db, id);
+  await db.deleteFrom('topics').where('id', '=', id).execute();
 }
