@@ -23,6 +23,7 @@ import { registerSignIn, registerSignOut } from './pages/sign-in.tsx';
 import { registerStaffPages } from './pages/staff.tsx';
 import { registerSubscriberImportPages } from './pages/subscriber-imports.tsx';
 import { registerSubscriberPages } from './pages/subscribers.tsx';
+import { registerSuppressionPages } from './pages/suppressions.tsx';
 import { checkChanges, requireSession, securityHeaders } from './security.ts';
 
 function problemPage(c: Context<AppEnv>, status: number, title: string, message: string): Response | Promise<Response> {
@@ -75,6 +76,7 @@ export function consoleRoutes(): Hono<AppEnv> {
   registerListPages(app);
   registerSegmentPages(app);
   registerSchedulePages(app);
+  registerSuppressionPages(app);
   registerSettingsPages(app);
   registerStaffPages(app);
 

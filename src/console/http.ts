@@ -40,6 +40,7 @@ const notices: Record<string, string> = {
   erased: 'The subscriber is erased: the address is kept only as a hash on the suppression list.',
   'import-started': 'The import has started.',
   'suppression-added': 'The address is on the suppression list.',
+  'suppression-exists': 'The address was already on the suppression list. Its first reason stays, unless a complaint or hard bounce replaces repeated soft bounces.',
   'suppression-removed': 'The address is off the suppression list and may be mailed again.',
   approved: 'The draft is approved.',
   'list-deleted': 'The list and its memberships are deleted. The subscribers stay.',

@@ -21,6 +21,35 @@ export interface Suppression {
   createdAt: string;
 }
 
+function toSuppression(row: { id: string; email: string | null; reason: SuppressionReason; details: unknown; created_at: Date | string }): Suppression {
+  return {
+    id: row.id,
+    email: row.email,
+    reason: row.reason,
+    details: (typeof row.details === 'string' ? JSON.parse(row.details) : row.details) as Record<string, unknown>,
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+export async function getSuppression(db: Db, id: string): Promise<Suppression> {
+  const row = /^\d+$/.test(id) ? await db.selectFrom('suppressions').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+  if (!row) throw new NotFoundError(`No suppression with id ${id}. It may have been removed already.`);
+  return toSuppression(row);
+}
+
+/**
+ * Finds the suppression of one whole address through its keyed hash, so an erased subscriber's
+ * row, which keeps no address, is found too.
+ */
+export async function findSuppressionOf(deps: Pick<Deps, 'db' | 'signer'>, email: string): Promise<Suppression | undefined> {
+  const row = await deps.db
+    .selectFrom('suppressions')
+    .selectAll()
+    .where('email_hash', '=', await suppressionKey(deps.signer, email))
+    .executeTakeFirst();
+  return row ? toSuppression(row) : undefined;
+}
+
 export async function searchSuppressions(
   db: Db,
   query: { q?: string; reason?: SuppressionReason; page: number; pageSize: number },
