@@ -42,7 +42,8 @@ const notices: Record<string, string> = {
   'suppression-added': 'The address is on the suppression list.',
   'suppression-exists': 'The address was already on the suppression list. Its first reason stays, unless a complaint or hard bounce replaces repeated soft bounces.',
   'suppression-removed': 'The address is off the suppression list and may be mailed again.',
-  approved: 'The draft is approved.',
+  approved: 'The digest is approved and sending has started.',
+  discarded: 'The digest draft is discarded. Its items are offered again by the next run.',
   'list-deleted': 'The list and its memberships are deleted. The subscribers stay.',
   'topic-deleted': 'The topic is deleted and no subscriber follows it any more.',
 };

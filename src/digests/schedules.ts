@@ -191,7 +191,8 @@ export async function listFires(db: Executor, id: string, page: number, pageSize
   return { items: rows.map(toFire), total: Number(total.count), page, pageSize };
 }
 
-function checkCron(expression: string, timeZone: string): void {
+/** Checks a cron expression and zone, throwing a ValidationError that names the bad one. */
+export function checkCron(expression: string, timeZone: string): void {
   try {
     parseCron(expression, timeZone);
   } catch (error) {
