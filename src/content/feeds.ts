@@ -86,7 +86,8 @@ export interface FeedFetchResult {
 
 /**
  * Adds a feed after fetching it once: a URL that cannot be fetched or is not a feed is
- * rejected with the reason and nothing is stored. The first fetch's entries are stored.
+ * rejected with the reason and nothing is stored. The first fetch's entries are stored in the
+ * same transaction as the feed.
  */
 export async function createFeed(
   deps: FeedDeps,
@@ -105,24 +106,28 @@ export async function createFeed(
     throw asUnreadable(error, input.url);
   }
 
-  const now = deps.now();
-  const row = await deps.db
-    .insertInto('feeds')
-    .values({
-      url: input.url,
-      kind: input.kind,
-      name: input.name ?? '',
-      poll_minutes: input.pollMinutes ?? 60,
-      topics: normaliseTopics(input.topics ?? []),
-      language: input.language ?? null,
-      created_at: now,
-      next_fetch_at: now,
-    })
-    .onConflict((conflict) => conflict.column('url').doNothing())
-    .returningAll()
-    .executeTakeFirst();
-  if (!row) throw new ConflictError('This feed is already registered.', [{ path: 'url', message: 'already registered' }]);
-  return storeFetched(deps, row, fetched);
+  // The feed row and its first entries are stored together: a document whose entries cannot
+  // be stored (an .ics file registered as news) leaves no feed behind.
+  return deps.db.transaction().execute(async (trx) => {
+    const now = deps.now();
+    const row = await trx
+      .insertInto('feeds')
+      .values({
+        url: input.url,
+        kind: input.kind,
+        name: input.name ?? '',
+        poll_minutes: input.pollMinutes ?? 60,
+        topics: normaliseTopics(input.topics ?? []),
+        language: input.language ?? null,
+        created_at: now,
+        next_fetch_at: now,
+      })
+      .onConflict((conflict) => conflict.column('url').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new ConflictError('This feed is already registered.', [{ path: 'url', message: 'already registered' }]);
+    return storeFetched({ ...deps, db: trx }, row, fetched);
+  });
 }
 
 /**

@@ -88,6 +88,34 @@ describeEachDatabase('feeds', (database) => {
     expect(await database().db.selectFrom('feeds').selectAll().execute()).toEqual([]);
   });
 
+  it('ics url registered as news answers 422 and leaves no feed behind', async () => {
+    const calendar = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'PRODID:-//Example//Forums//EN',
+      'BEGIN:VEVENT',
+      'UID:forum-1@example.org',
+      'DTSTAMP:20261101T000000Z',
+      'DTSTART:20270310T010000Z',
+      'DTEND:20270310T090000Z',
+      'SUMMARY:Regional forum',
+      'END:VEVENT',
+      'END:VCALENDAR',
+      '',
+    ].join('\r\n');
+    routes.set('/forums.ics', { body: calendar, headers: { 'content-type': 'text/calendar' } });
+    const { request } = setup();
+    const response = await request('POST', '/api/feeds', { json: { url: `${base}/forums.ics`, kind: 'news' } });
+    expect(response.status).toBe(422);
+    const body = (await response.json()) as { error: { message: string } };
+    expect(body.error.message).toMatch(/cannot be imported as news/);
+    expect(await database().db.selectFrom('feeds').selectAll().execute()).toEqual([]);
+    expect(await itemCount()).toBe(0);
+
+    const retried = await request('POST', '/api/feeds', { json: { url: `${base}/forums.ics`, kind: 'event' } });
+    expect(retried.status).toBe(201);
+  });
+
   it('unreachable url answers 422 and stores nothing', async () => {
     const { request } = setup();
     const response = await request('POST', '/api/feeds', { json: { url: `${base}/missing.xml`, kind: 'news' } });
