@@ -1,6 +1,7 @@
 /**
  * Date wording in emails. Event times are shown in the event's own time zone, with the zone
- * named, because readers are spread across continents and a bare "09:00" misleads half of them.
+ * named, because readers are spread across continents and a bare "09:00" misleads half of them;
+ * a reader who has given their time zone also sees the time in it (see `merge-fields.ts`).
  */
 
 const dayFormat = (timeZone: string) =>
@@ -8,15 +9,30 @@ const dayFormat = (timeZone: string) =>
 const timeFormat = (timeZone: string) =>
   new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 
-/** Returns e.g. "Monday, 4 January 2027, 09:00–17:00 (Asia/Seoul)". */
-export function formatEventWhen(startsAt: Date, endsAt: Date | null, timeZone: string | null): string {
+/**
+ * Returns e.g. "Monday, 4 January 2027, 09:00–17:00 (Asia/Seoul)". An all-day event shows its
+ * days only ("Monday, 4 January 2027 (all day)"), with its end read as in iCalendar: the end of
+ * an all-day event is exclusive, so midnight after the last day.
+ */
+export function formatEventWhen(startsAt: Date, endsAt: Date | null, timeZone: string | null, allDay = false): string {
   const zone = validZone(timeZone) ?? 'UTC';
   const day = dayFormat(zone);
+  if (allDay) {
+    const lastDay = endsAt && endsAt > startsAt ? lastDayOf(endsAt, zone) : startsAt;
+    if (day.format(lastDay) === day.format(startsAt)) return `${day.format(startsAt)} (all day)`;
+    return `${day.format(startsAt)} – ${day.format(lastDay)} (all day)`;
+  }
   const time = timeFormat(zone);
   const start = `${day.format(startsAt)}, ${time.format(startsAt)}`;
   if (!endsAt) return `${start} (${zone})`;
   if (day.format(startsAt) === day.format(endsAt)) return `${start}–${time.format(endsAt)} (${zone})`;
   return `${start} – ${day.format(endsAt)}, ${time.format(endsAt)} (${zone})`;
+}
+
+/** An all-day end at midnight belongs to the day before; any other end is on its own day. */
+function lastDayOf(endsAt: Date, zone: string): Date {
+  const atMidnight = timeFormat(zone).format(endsAt) === '00:00';
+  return atMidnight ? new Date(endsAt.getTime() - 1) : endsAt;
 }
 
 /** Returns e.g. "4 January 2027" in UTC, for publication dates. */

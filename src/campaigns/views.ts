@@ -1,6 +1,6 @@
 /**
  * Turns content rows into what the templates show: plain-text summaries, event dates in the
- * event's zone, "Online" or the venue, the calendar link, and the editor's Markdown introduction
+ * event's zone (and a merge field for the reader's), "Online" or the venue, the calendar link, and the editor's Markdown introduction
  * as sanitised HTML.
  */
 import { marked } from 'marked';
@@ -8,6 +8,7 @@ import sanitizeHtml from 'sanitize-html';
 import type { EventView, PublicationView } from '../../emails/components/sections.tsx';
 import { formatDay, formatEventWhen } from '../../emails/format.ts';
 import type { ContentItemRow } from '../db/schema.ts';
+import { localTimeField } from './merge-fields.ts';
 
 /** The columns of a content item that composing reads. */
 export type ComposedItem = Pick<
@@ -23,6 +24,7 @@ export type ComposedItem = Pick<
   | 'starts_at'
   | 'ends_at'
   | 'timezone'
+  | 'all_day'
   | 'venue'
   | 'online'
   | 'city'
@@ -44,6 +46,7 @@ export const composedItemColumns = [
   'starts_at',
   'ends_at',
   'timezone',
+  'all_day',
   'venue',
   'online',
   'city',
@@ -79,11 +82,19 @@ function eventView(item: ComposedItem, publicUrl: string): EventView {
     title: item.title,
     url: safeUrl(item.url),
     summary: plainSummary(item.summary),
-    when: item.starts_at ? formatEventWhen(new Date(item.starts_at), item.ends_at ? new Date(item.ends_at) : null, item.timezone) : '',
+    when: item.starts_at ? eventWhen(item, new Date(item.starts_at)) : '',
     where: item.online ? (place ? `${place}, and online` : 'Online') : place || 'Venue to be announced',
     registrationUrl: safeUrl(item.registration_url),
     calendarUrl: `${publicUrl}/events/${item.id}.ics`,
   };
+}
+
+/** The event's time in its own zone, then the reader's local time (a merge field), unless all-day. */
+function eventWhen(item: ComposedItem, startsAt: Date): string {
+  const endsAt = item.ends_at ? new Date(item.ends_at) : null;
+  const when = formatEventWhen(startsAt, endsAt, item.timezone, item.all_day);
+  if (item.all_day) return when;
+  return `${when}${localTimeField(startsAt, endsAt, item.timezone ?? 'UTC')}`;
 }
 
 function publicationView(item: ComposedItem): PublicationView {

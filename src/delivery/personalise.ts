@@ -19,6 +19,8 @@ export interface Recipient {
   email: string;
   name: string;
   topics?: string[];
+  /** The subscriber's IANA time zone (`attributes.timeZone`), for events' local times. */
+  timeZone?: string | null;
 }
 
 /** Returns a warning when the campaign's HTML would be clipped by Gmail, else undefined. */
@@ -30,7 +32,10 @@ export function bodySizeWarning(rendered: RenderedCampaign): string | undefined 
   return `The HTML body is ${Math.round(bytes / 1024)} KB; Gmail clips messages over about 102 KB, so readers there see a "view entire message" link.`;
 }
 
-/** Returns the merge values for one recipient: name, address, unsubscribe and preference URLs. */
+/**
+ * Returns the merge values for one recipient: name, address, unsubscribe and preference URLs,
+ * and the time zone events' local times are shown in.
+ */
 export async function mergeValuesFor(deps: Deps, rendered: RenderedCampaign, recipient: Recipient): Promise<MergeValues> {
   const { signer, config } = deps;
   return {
@@ -42,6 +47,7 @@ export async function mergeValuesFor(deps: Deps, rendered: RenderedCampaign, rec
       c: rendered.campaignId,
     }),
     preferencesUrl: await preferencesUrl(signer, config.publicUrl, recipient.subscriberId),
+    timeZone: recipient.timeZone ?? undefined,
   };
 }
 

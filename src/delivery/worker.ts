@@ -64,6 +64,7 @@ interface ClaimedRow {
 interface CheckedRow {
   id: string;
   name: string;
+  time_zone: string | null;
   subscriber_status: string;
   campaign_status: string;
   suppression: string | null;
@@ -166,7 +167,7 @@ export function createSendWorker(deps: Deps, options: SendWorkerOptions = {}): S
     }
     const topics = await topicsFor(deps, rows, rendered);
     const pausedCampaigns = new Map<string, string>();
-    const sendable: { row: ClaimedRow; name: string }[] = [];
+    const sendable: { row: ClaimedRow; check: CheckedRow }[] = [];
 
     for (const row of rows) {
       const check = checks.get(row.id);
@@ -176,13 +177,13 @@ export function createSendWorker(deps: Deps, options: SendWorkerOptions = {}): S
       } else if (reason) {
         outcomes.push({ id: row.id, status: 'skipped', reason });
       } else {
-        sendable.push({ row, name: check!.name });
+        sendable.push({ row, check: check! });
       }
     }
 
     const rate = await rateLimiter();
     let next = 0;
-    const sendOne = async (row: ClaimedRow, name: string): Promise<Outcome> => {
+    const sendOne = async (row: ClaimedRow, check: CheckedRow): Promise<Outcome> => {
       if (stopping || halted.has(row.campaign_id) || pausedCampaigns.has(row.campaign_id)) {
         return { id: row.id, status: 'queued', reason: null };
       }
@@ -194,8 +195,9 @@ export function createSendWorker(deps: Deps, options: SendWorkerOptions = {}): S
         message = await personalise(deps, campaign, {
           subscriberId: row.subscriber_id,
           email: row.email,
-          name,
+          name: check.name,
           topics: topics.get(row.subscriber_id),
+          timeZone: check.time_zone,
         });
       } catch (error) {
         log.error({ err: error, campaignId: row.campaign_id, ledgerId: row.id }, 'building the message failed');
@@ -241,7 +243,7 @@ export function createSendWorker(deps: Deps, options: SendWorkerOptions = {}): S
     const lanes = Array.from({ length: Math.min(concurrency, sendable.length) }, async () => {
       while (next < sendable.length) {
         const item = sendable[next++]!;
-        outcomes.push(await sendOne(item.row, item.name));
+        outcomes.push(await sendOne(item.row, item.check));
       }
     });
     await Promise.all(lanes);
@@ -359,7 +361,7 @@ async function extendLeases(deps: Deps, workerId: string, leaseSeconds: number):
 async function recheck(deps: Deps, rows: ClaimedRow[]): Promise<Map<string, CheckedRow>> {
   const ids = rows.map((row) => row.id);
   const result = await sql<CheckedRow>`
-    select l.id, s.name, s.status as subscriber_status, c.status as campaign_status,
+    select l.id, s.name, s.attributes ->> 'timeZone' as time_zone, s.status as subscriber_status, c.status as campaign_status,
       (select sp.reason from suppressions sp where lower(sp.email) = lower(l.email) limit 1) as suppression,
       exists (
         select 1 from subscriptions sub join lists li on li.id = sub.list_id

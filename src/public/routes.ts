@@ -226,6 +226,7 @@ export function publicRoutes(): Hono<AppEnv> {
           country: text(form.country),
           organisation: text(form.organisation),
           organisationType: text(form.organisationType),
+          timeZone: text(form.timeZone),
           lists: many(form.lists),
           topics: many(form.topics),
         },
@@ -249,6 +250,8 @@ const preferencesForm = z.object({
   country: z.string().trim().max(100).optional(),
   organisation: z.string().trim().max(300).optional(),
   organisationType: z.union([z.enum(organisationTypes), z.literal('')]).optional(),
+  // '' is the "(not given)" choice, which removes the time zone.
+  timeZone: z.preprocess((value) => (value === '' ? undefined : value), attributesSchema.shape.timeZone),
   lists: z.array(z.string()),
   topics: z.array(z.string()),
 });
@@ -299,7 +302,7 @@ function compact(record: Record<string, string | undefined>): Record<string, str
 
 function fieldLabel(path: string): string {
   const first = path.split('.')[0] ?? path;
-  return { email: 'Email address', lists: 'Lists', name: 'Name', topics: 'Topics' }[first] ?? first;
+  return { email: 'Email address', lists: 'Lists', name: 'Name', topics: 'Topics', timeZone: 'Time zone' }[first] ?? first;
 }
 
 function consentOf(c: Context, source: ConsentContext['source']): ConsentContext {
@@ -369,6 +372,12 @@ async function preferencesPage(c: Context<AppEnv>, subscriberId: string, notice?
 ${organisationTypes.map((type) => html`<option value="${type}"${attributes.organisationType === type ? html` selected` : ''}>${typeLabels[type]}</option>`)}
 </select>
 <label for="country">Country</label><input type="text" id="country" name="country" value="${attributes.country ?? ''}" autocomplete="country-name">
+<label for="timeZone">Your time zone</label>
+<select id="timeZone" name="timeZone" aria-describedby="timeZone-hint">
+<option value="">(not given)</option>
+${timeZoneNames().map((zone) => html`<option value="${zone}"${attributes.timeZone === zone ? html` selected` : ''}>${zone.replaceAll('_', ' ')}</option>`)}
+</select>
+<small id="timeZone-hint">Events in our newsletters then show their time in your zone too.</small>
 <fieldset><legend>Lists</legend>
 ${view.lists.map(
   (list, index) => html`<div class="check"><input type="checkbox" id="list-${index}" name="lists" value="${list.slug}"${list.subscribed ? html` checked` : ''}> <label for="list-${index}">${list.name}</label>${list.description ? html` <small>${list.description}</small>` : ''}</div>`,
@@ -387,6 +396,11 @@ ${view.topics.map((topic, index) => html`<div class="check"><input type="checkbo
 <div class="check"><input type="checkbox" id="confirmErase" name="confirmErase" value="yes"> <label for="confirmErase">I understand that erasing my data cannot be undone.</label></div>
 <p><button type="submit" class="danger">Erase my data</button></p></form>`,
   );
+}
+
+/** The IANA zones this runtime knows, for the preference centre's list. */
+function timeZoneNames(): string[] {
+  return Intl.supportedValuesOf('timeZone');
 }
 
 /** The embeddable form: plain HTML that posts to this server, with the honeypot field. */

@@ -39,6 +39,8 @@ export interface PreferencesInput {
   country?: string;
   organisation?: string;
   organisationType?: OrganisationType | '';
+  /** An IANA time zone, or '' for none. */
+  timeZone?: string;
   /** Public list slugs the subscriber wants; every other public list is left. */
   lists: string[];
   topics: string[];
@@ -78,7 +80,7 @@ export async function savePreferences(
     await setTopics(tx, subscriberId, input.topics);
 
     const attributes: Record<string, unknown> = { ...current.attributes };
-    for (const key of ['country', 'organisation', 'organisationType'] as const) {
+    for (const key of ['country', 'organisation', 'organisationType', 'timeZone'] as const) {
       const value = input[key]?.trim();
       if (value) attributes[key] = value;
       else delete attributes[key];

@@ -5,6 +5,7 @@
  */
 import { sql, type Expression, type ExpressionBuilder, type SqlBool, type Transaction } from 'kysely';
 import { z } from 'zod';
+import { canonicalTimeZone } from '../content/dates.ts';
 import type { Db } from '../db/connect.ts';
 import type { ConsentSource, Database, SubscriberRow, SubscriberStatus, SubscriptionStatus } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
@@ -29,6 +30,16 @@ export const organisationTypes = [
 ] as const;
 export type OrganisationType = (typeof organisationTypes)[number];
 
+/** An IANA time zone name in any case (`asia/seoul`), stored in its canonical spelling. */
+const timeZoneSchema = z
+  .string()
+  .trim()
+  .transform((name, context) => {
+    const zone = canonicalTimeZone(name);
+    if (!zone) context.addIssue({ code: 'custom', message: `"${name}" is not an IANA time zone; use a name such as Europe/Paris or Asia/Seoul` });
+    return zone ?? name;
+  });
+
 /**
  * Attributes: the ones the office uses are checked; any other key (custom import columns) is
  * kept as given.
@@ -38,6 +49,8 @@ export const attributesSchema = z
     country: z.string().trim().max(100, 'expected at most 100 characters').optional(),
     organisation: z.string().trim().max(300, 'expected at most 300 characters').optional(),
     organisationType: z.enum(organisationTypes, { message: `expected one of ${organisationTypes.join(', ')}` }).optional(),
+    /** The reader's IANA time zone; issues show events' times in it too. */
+    timeZone: timeZoneSchema.optional(),
   })
   .catchall(z.unknown());
 
@@ -47,6 +60,7 @@ export const attributesPatchSchema = z
     country: attributesSchema.shape.country.nullable(),
     organisation: attributesSchema.shape.organisation.nullable(),
     organisationType: attributesSchema.shape.organisationType.nullable(),
+    timeZone: attributesSchema.shape.timeZone.nullable(),
   })
   .catchall(z.unknown());
 

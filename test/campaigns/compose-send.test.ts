@@ -38,11 +38,15 @@ describeEachDatabase('compose and send', (database) => {
   };
 
   /** Adds subscribers to the seeded "monthly" list; returns their ids by address. */
-  const subscribe = async (db: Db, people: { email: string; name: string; status?: 'confirmed' | 'unconfirmed'; topic?: string }[]) => {
+  const subscribe = async (
+    db: Db,
+    people: { email: string; name: string; status?: 'confirmed' | 'unconfirmed'; topic?: string; timeZone?: string }[],
+  ) => {
     const list = await db.selectFrom('lists').select('id').where('slug', '=', 'monthly').executeTakeFirstOrThrow();
     const ids = new Map<string, string>();
     for (const person of people) {
-      const row = await db.insertInto('subscribers').values({ email: person.email, name: person.name, attributes: {} }).returning('id').executeTakeFirstOrThrow();
+      const attributes = person.timeZone ? { timeZone: person.timeZone } : {};
+      const row = await db.insertInto('subscribers').values({ email: person.email, name: person.name, attributes }).returning('id').executeTakeFirstOrThrow();
       await db.insertInto('subscriptions').values({ subscriber_id: row.id, list_id: list.id, status: person.status ?? 'confirmed' }).execute();
       if (person.topic) {
         const topic =
@@ -64,7 +68,7 @@ describeEachDatabase('compose and send', (database) => {
       const test = setup();
       request = test.request;
       await subscribe(test.db, [
-        { email: 'ana@example.org', name: 'Ana' },
+        { email: 'ana@example.org', name: 'Ana', timeZone: 'Europe/Paris' },
         { email: 'bo@example.org', name: 'Bo' },
         { email: 'pending@example.org', name: 'Pending', status: 'unconfirmed' },
       ]);
@@ -81,6 +85,21 @@ describeEachDatabase('compose and send', (database) => {
 
     it('sends one message per confirmed subscriber', () => {
       expect(ses.messages.map((message) => message.to).flat().sort()).toEqual(['ana@example.org', 'bo@example.org']);
+    });
+
+    it('shows events in the reader time zone when the reader gave one', async () => {
+      const byAddress = new Map(ses.messages.map((message) => [message.to[0], message]));
+      const ana = await ses.parse(byAddress.get('ana@example.org')!);
+      const bo = await ses.parse(byAddress.get('bo@example.org')!);
+      const seoulInParis = 'Tuesday, 12 January 2027, 09:00–17:00 (Asia/Seoul); your time: Tuesday, 12 January 2027, 01:00–09:00 (Europe/Paris)';
+      expect(ana.html).toContain(seoulInParis);
+      expect(ana.text).toContain(seoulInParis);
+      // The Paris event is already in her zone, so it is shown once.
+      expect(ana.text).toContain('Wednesday, 10 February 2027, 14:00–16:00 (Europe/Paris)\n');
+      expect(ana.text?.match(/your time/g)).toHaveLength(1);
+      expect(bo.html).not.toContain('your time');
+      expect(bo.text).not.toContain('{{gz:');
+      expect(bo.html).not.toContain('{{gz:');
     });
 
     it('puts every item in both parts', async () => {

@@ -112,6 +112,23 @@ describeEachDatabase('preference centre', (database) => {
     expect(await snapshotSubscriberTables(database().db)).toEqual(before);
   });
 
+  it('saves a time zone in its canonical spelling and shows it chosen', async () => {
+    const response = await submit({ action: 'save', name: 'Jane', country: 'Chile', timeZone: 'asia/seoul', lists: ['monthly'] });
+    expect(response.status).toBe(200);
+    expect((await subscriber()).attributes).toEqual({ country: 'Chile', timeZone: 'Asia/Seoul' });
+    const { request } = createTestApp(database().db);
+    const page = await (await request('GET', await path(), { token: null })).text();
+    expect(page).toContain('<option value="Asia/Seoul" selected>Asia/Seoul</option>');
+  });
+
+  it('rejects an unknown time zone with its name and changes nothing', async () => {
+    const before = await snapshotSubscriberTables(database().db);
+    const response = await submit({ action: 'save', name: 'Jane', timeZone: 'Mars/Olympus', lists: ['monthly'] });
+    expect(response.status).toBe(422);
+    expect(await response.text()).toContain('Time zone: &quot;Mars/Olympus&quot; is not an IANA time zone; use a name such as Europe/Paris or Asia/Seoul');
+    expect(await snapshotSubscriberTables(database().db)).toEqual(before);
+  });
+
   it('unsubscribes from every list', async () => {
     await submit({ action: 'unsubscribe_all' });
     const saved = await subscriber();
