@@ -20,10 +20,7 @@ export interface CampaignCounts {
   unsubscribed: number;
 }
 
-/**
- * Returns the counts of one campaign. `unsubscribed` counts consent-log unsubscriptions whose
- * details name the campaign (`details.campaignId`), as the unsubscribe link of each copy does.
- */
+/** Returns the counts of one campaign; `unsubscribed` is `unsubscribedThrough`. */
 export async function campaignCounts(db: Executor, campaignId: string): Promise<CampaignCounts> {
   const campaign = await db
     .selectFrom('campaigns')
@@ -46,12 +43,6 @@ export async function campaignCounts(db: Executor, campaignId: string): Promise<
     ])
     .where('campaign_id', '=', campaignId)
     .executeTakeFirstOrThrow();
-  const unsubscribed = await db
-    .selectFrom('consent_log')
-    .select(sql<string>`count(*)`.as('count'))
-    .where('action', '=', 'unsubscribed')
-    .where(sql<string>`details->>'campaignId'`, '=', campaignId)
-    .executeTakeFirstOrThrow();
 
   const total = Number(ledger.total);
   const audience =
@@ -64,6 +55,22 @@ export async function campaignCounts(db: Executor, campaignId: string): Promise<
     uncertain: Number(ledger.uncertain),
     bounced: Number(ledger.bounced),
     complained: Number(ledger.complained),
-    unsubscribed: Number(unsubscribed.count),
+    unsubscribed: await unsubscribedThrough(db, campaignId),
   };
+}
+
+/**
+ * Counts the people who unsubscribed through one campaign's links: consent-log unsubscriptions
+ * whose details name the campaign (`details.campaignId`, as the unsubscribe link of each copy
+ * records it), each person once, complaints left out (they are counted as complaints).
+ */
+export async function unsubscribedThrough(db: Executor, campaignId: string): Promise<number> {
+  const row = await db
+    .selectFrom('consent_log')
+    .select(sql<string>`count(distinct subscriber_id)`.as('count'))
+    .where('action', '=', 'unsubscribed')
+    .where('source', '<>', 'complaint')
+    .where(sql<boolean>`details->>'campaignId' = ${campaignId}`)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
 }

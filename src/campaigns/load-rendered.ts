@@ -9,7 +9,7 @@ import { jsonb } from '../db/json.ts';
 import { audienceQuery, resolveAudience } from '../segments/audience.ts';
 import { findCampaign, receiveReason, webVersionUrl } from './campaigns.ts';
 import { campaignItems, matchesTopics } from './compose.ts';
-import type { RenderedBody, RenderedCampaign } from './rendered.ts';
+import { listIdHeader, type RenderedBody, type RenderedCampaign } from './rendered.ts';
 import { renderIssue } from './render.ts';
 import type { ComposedItem } from './views.ts';
 
@@ -87,7 +87,7 @@ export async function loadRenderedCampaign(
     campaignId,
     subject: campaign.subject,
     preheader: campaign.preheader,
-    listId: listIdValue(config, first),
+    listId: listIdHeader(config.publicUrl, config.mail.orgName, first),
     listIds: lists.map((list) => list.id),
     perTopic: campaign.per_topic,
     bodyFor({ topics }) {
@@ -132,15 +132,4 @@ async function audienceTopicSelections(db: Deps['db'], audience: AudienceSpec): 
   const distinct = new Map<string, string[]>();
   for (const topics of bySubscriber.values()) distinct.set([...topics].sort().join(','), topics);
   return [...distinct.values()];
-}
-
-/**
- * A `List-Id` value (RFC 2919): a phrase and a dotted identifier under the public host, such
- * as `Monthly newsletter <monthly.news.example.org>`.
- */
-function listIdValue(config: Deps['config'], list: { slug: string; name: string } | undefined): string {
-  const host = new URL(config.publicUrl).hostname || 'localhost';
-  const label = (list?.slug ?? 'gazette').toLowerCase().replace(/[^a-z0-9-]/g, '-');
-  const phrase = (list?.name ?? config.mail.orgName).replace(/["<>\\\r\n]/g, '');
-  return `${phrase} <${label}.${host}>`;
 }

@@ -25,3 +25,14 @@ export interface RenderedCampaign {
   /** The body for one recipient; `topics` are the subscriber's topic slugs (used when `perTopic`). */
   bodyFor(recipient: { subscriberId: string; topics?: string[] }): RenderedBody | undefined;
 }
+
+/**
+ * Returns a `List-Id` value (RFC 2919): a phrase and a dotted identifier under the public
+ * host, such as `Monthly news <monthly-news.news.example.org>`.
+ */
+export function listIdHeader(publicUrl: string, orgName: string, list: { slug: string; name: string } | undefined): string {
+  const host = new URL(publicUrl).hostname || 'localhost';
+  const label = (list?.slug ?? 'gazette').toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  const phrase = (list?.name ?? orgName).replace(/["<>\\\r\n]/g, '');
+  return `${phrase} <${label}.${host}>`;
+}

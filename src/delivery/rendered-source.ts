@@ -4,7 +4,7 @@
  * composer. Any other campaign is sent from the `html` and `text` columns the composer stores.
  */
 import { loadRenderedCampaign } from '../campaigns/load-rendered.ts';
-import type { RenderedCampaign } from '../campaigns/rendered.ts';
+import { listIdHeader, type RenderedCampaign } from '../campaigns/rendered.ts';
 import type { Deps } from '../deps.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 
@@ -51,14 +51,3 @@ export const renderedFromColumns: RenderedLoader = async (deps, campaignId) => {
     bodyFor: () => body,
   };
 };
-
-/**
- * Returns a `List-Id` value (RFC 2919): a phrase and a dotted identifier under the public
- * host, such as `Monthly news <monthly-news.news.example.org>`.
- */
-export function listIdHeader(publicUrl: string, orgName: string, list: { slug: string; name: string } | undefined): string {
-  const host = new URL(publicUrl).hostname || 'localhost';
-  const label = (list?.slug ?? 'gazette').toLowerCase().replace(/[^a-z0-9-]/g, '-');
-  const phrase = (list?.name ?? orgName).replace(/["<>\\\r\n]/g, '');
-  return `${phrase} <${label}.${host}>`;
-}

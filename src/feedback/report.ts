@@ -5,6 +5,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { CampaignStatus, Database } from '../db/schema.ts';
+import { unsubscribedThrough } from '../campaigns/counts.ts';
 import { NotFoundError } from '../errors.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -53,14 +54,6 @@ export async function campaignReport(db: Executor, campaignId: string, options: 
     .where('campaign_id', '=', campaignId)
     .executeTakeFirstOrThrow();
 
-  // Unsubscribe pages record the campaign of the link in the consent details.
-  const unsubscribed = await db
-    .selectFrom('consent_log')
-    .select(sql<string>`count(distinct subscriber_id)`.as('count'))
-    .where('action', '=', 'unsubscribed')
-    .where('source', '<>', 'complaint')
-    .where(sql<boolean>`details->>'campaignId' = ${campaignId}`)
-    .executeTakeFirstOrThrow();
 
   const engagement = await db
     .selectFrom('engagement_events')
@@ -108,7 +101,7 @@ export async function campaignReport(db: Executor, campaignId: string, options: 
     delivered: Number(ledger.delivered),
     bounced: { hard, soft, total: hard + soft },
     complained: Number(ledger.complained),
-    unsubscribed: Number(unsubscribed.count),
+    unsubscribed: await unsubscribedThrough(db, campaignId),
     opened: { people: counts('open', false), machines: counts('open', true) },
     clicked: { people: counts('click', false), machines: counts('click', true) },
     topLinks: links.map((row) => ({
