@@ -10,6 +10,7 @@ import { startFeedPoller } from '../src/content/feed-poller.ts';
 import type { BackgroundService } from '../src/node/service.ts';
 import { createSendWorker } from '../src/delivery/worker.ts';
 import { createScheduler } from '../src/digests/scheduler.ts';
+import { startHousekeeping } from '../src/subscribers/housekeeping.ts';
 
 /** App options that need Node (console sessions, MJML, the local SES). */
 export function nodeAppOptions(runtime: Runtime): AppOptions {
@@ -20,7 +21,10 @@ export function nodeAppOptions(runtime: Runtime): AppOptions {
   };
 }
 
-/** Starts the send worker, scheduler and feed poller that the configuration enables. */
+/**
+ * Starts the send worker, scheduler, feed poller and the hourly expiry of unconfirmed
+ * subscriptions that the configuration enables.
+ */
 export async function startBackgroundServices(runtime: Runtime): Promise<BackgroundService[]> {
   const services: BackgroundService[] = [];
   if (runtime.config.workerEnabled && runtime.jobs.kind === 'pgboss') {
@@ -36,6 +40,7 @@ export async function startBackgroundServices(runtime: Runtime): Promise<Backgro
   }
   if (runtime.config.schedulerEnabled) {
     services.push(startFeedPoller(runtime.deps));
+    services.push(startHousekeeping(runtime.deps));
     // Safe beside other processes' schedulers: the database decides which one runs a fire.
     const scheduler = createScheduler(runtime.deps);
     await scheduler.start();

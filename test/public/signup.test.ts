@@ -1,4 +1,5 @@
 import { beforeEach, expect, it } from 'vitest';
+import { startHousekeeping } from '../../src/subscribers/housekeeping.ts';
 import { createTestApp } from '../helpers/app.ts';
 import { describeEachDatabase } from '../helpers/database.ts';
 import { findLink, recordingMailer, snapshotSubscriberTables } from '../helpers/subscribers.ts';
@@ -339,6 +340,15 @@ describeEachDatabase('double opt-in', (database) => {
     await signUp(() => start);
     const later = createTestApp(database().db, { now: () => new Date('2026-04-15T10:00:00Z') });
     await later.deps.jobs.enqueue('subscribers.expire-unconfirmed', {});
+    await later.deps.jobs.idle();
+    expect(await statuses()).toEqual([]);
+  });
+
+  it('housekeeping started by a node process expires them on its first run', async () => {
+    await signUp(() => new Date('2026-03-01T10:00:00Z'));
+    const later = createTestApp(database().db, { now: () => new Date('2026-04-15T10:00:00Z') });
+    const housekeeping = startHousekeeping(later.deps);
+    await housekeeping.stop();
     await later.deps.jobs.idle();
     expect(await statuses()).toEqual([]);
   });
