@@ -9,7 +9,7 @@ import type { Deps } from '../deps.ts';
 import { rewriteLinks } from '../feedback/tracking.ts';
 import { preferencesUrl, unsubscribeUrl } from '../public/links.ts';
 import type { OutgoingMessage } from './mailer.ts';
-import { bareAddress, buildMime } from './mime.ts';
+import { bareAddress, compileMessage, type MessageTemplate } from './mime.ts';
 
 /** Gmail clips an HTML body over about 102 KB; Gazette warns from 100 KB. */
 export const clipThresholdBytes = 100 * 1024;
@@ -51,6 +51,29 @@ export async function mergeValuesFor(deps: Deps, rendered: RenderedCampaign, rec
   };
 }
 
+// One composed message per rendered campaign; the worker keeps each rendered campaign for the
+// length of a send, so every copy after the first is only filled in.
+const templates = new WeakMap<RenderedCampaign, Promise<MessageTemplate>>();
+
+function messageTemplate(deps: Deps, rendered: RenderedCampaign): Promise<MessageTemplate> {
+  let template = templates.get(rendered);
+  if (!template) {
+    const { config } = deps;
+    template = compileMessage({
+      from: config.mail.from,
+      list: { unsubscribeMailto: config.mail.unsubscribeMailto, id: rendered.listId },
+      headers: {
+        'X-Gazette-Campaign': rendered.campaignId,
+        // SES passes Feedback-ID through to Gmail's feedback loop, which groups complaints by it.
+        'Feedback-ID': `${rendered.campaignId}:gazette`,
+      },
+    });
+    templates.set(rendered, template);
+    template.catch(() => templates.delete(rendered));
+  }
+  return template;
+}
+
 /**
  * Builds the message for one recipient, or returns undefined when the campaign has no content
  * for them (a per-topic variant with nothing in their topics).
@@ -74,23 +97,14 @@ export async function personalise(
       subscriberId: recipient.subscriberId,
     });
   }
-  const raw = await buildMime({
-    from: config.mail.from,
+  const template = await messageTemplate(deps, rendered);
+  const raw = template.build({
     to: recipient.email,
     toName: recipient.name || undefined,
     subject: fillMergeFields(rendered.subject, values, 'text'),
     html,
     text: fillMergeFields(body.text, values, 'text'),
-    list: {
-      unsubscribeUrl: values.unsubscribeUrl!,
-      unsubscribeMailto: config.mail.unsubscribeMailto,
-      id: rendered.listId,
-    },
-    headers: {
-      'X-Gazette-Campaign': rendered.campaignId,
-      // SES passes Feedback-ID through to Gmail's feedback loop, which groups complaints by it.
-      'Feedback-ID': `${rendered.campaignId}:gazette`,
-    },
+    unsubscribeUrl: values.unsubscribeUrl!,
   });
   return {
     from: bareAddress(config.mail.from),
