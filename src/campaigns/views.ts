@@ -112,7 +112,9 @@ function publicationView(item: ComposedItem): PublicationView {
 
 /** Content summaries may hold (sanitised) HTML; emails show a short plain-text version. */
 export function plainSummary(summary: string): string {
-  const text = sanitizeHtml(summary ?? '', { allowedTags: [], allowedAttributes: {} })
+  // A space after each block keeps "…exit.</p><ul><li>Checklists" from running together.
+  const spaced = (summary ?? '').replace(/(<\/(?:p|div|li|h[1-6]|blockquote|td|th|tr)>|<br\s*\/?>)/gi, '$1 ');
+  const text = sanitizeHtml(spaced, { allowedTags: [], allowedAttributes: {} })
     .replace(/&nbsp;/g, ' ')
     .replace(/&amp;/g, '&')
     .replace(/&lt;/g, '<')

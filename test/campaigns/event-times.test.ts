@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatEventWhen } from '../../emails/format.ts';
 import { fillMergeFields, localTimeField } from '../../src/campaigns/merge-fields.ts';
+import { plainSummary } from '../../src/campaigns/views.ts';
 
 const start = new Date('2027-01-12T00:00:00Z');
 const end = new Date('2027-01-12T08:00:00Z');
@@ -59,5 +60,13 @@ describe('local time merge field', () => {
   it('event without an end shows the start only', () => {
     const open = `${localTimeField(start, null, 'Asia/Seoul')}`;
     expect(fillMergeFields(open, { timeZone: 'Europe/London' }, 'text')).toBe('; your time: Tuesday, 12 January 2027, 00:00 (Europe/London)');
+  });
+});
+
+describe('plain summaries', () => {
+  it('blocks keep a space between them', () => {
+    expect(plainSummary('<p>Model clauses on exit.</p><ul><li>Checklists</li><li>Examples</li></ul>Line<br>break')).toBe(
+      'Model clauses on exit. Checklists Examples Line break',
+    );
   });
 });
