@@ -65,6 +65,19 @@ describeEachDatabase('console compose and campaigns', (database) => {
     expect(await response.text()).toContain('<strong>all</strong>');
   });
 
+  it('preview frame allows no script or form', async () => {
+    const id = await draft();
+    const response = await app.request(`/console/campaigns/${id}/preview`, { headers: { cookie: editor.cookie } });
+    const policy = response.headers.get('content-security-policy') ?? '';
+    expect(policy).toContain("default-src 'none'");
+    expect(policy).toContain("form-action 'none'");
+    // The console's origin keeps Chromium from moving the frame to a process of its own, whose
+    // stale hit-testing after a scroll took clicks meant for the draft page's buttons.
+    expect(policy).toContain('sandbox allow-same-origin allow-popups');
+    expect(policy).not.toContain('allow-scripts');
+    expect(policy).not.toContain('allow-forms');
+  });
+
   it('send confirmation states the count', async () => {
     const id = await draft();
     const response = await post(`/console/campaigns/${id}/confirm`, { intent: 'send' });

@@ -559,12 +559,19 @@ export function registerCampaignPages(app: Hono<AppEnv>): void {
   app.get('/campaigns/:id{[0-9]+}', (c) => campaignPage(c));
 
   // The body in a frame of its own: mail HTML carries inline styles, so this response
-  // gets a policy that allows them and sandboxes the document (no script, no same-origin).
+  // gets a policy that allows them and sandboxes the document with no script and no forms.
+  // The sandbox keeps the console's origin, which is harmless without script. With an opaque
+  // origin Chromium (IsolateSandboxedIframes, on in Debian's Chromium 156) runs each preview in
+  // its own process, and a click right after a scroll was then routed to a preview frame
+  // instead of the "Send test" button under the pointer.
   app.get('/campaigns/:id{[0-9]+}/preview', async (c) => {
     const { deps } = c.var;
     const format = c.req.query('format') === 'text' ? 'text' : 'html';
     const body = await campaignPreview(deps.db, deps.config, c.req.param('id'), format);
-    c.header('Content-Security-Policy', "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox");
+    c.header(
+      'Content-Security-Policy',
+      "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox",
+    );
     return format === 'html' ? c.html(body) : c.text(body);
   });
 
