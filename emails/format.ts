@@ -1,7 +1,7 @@
 /**
  * Date wording in emails. Event times are shown in the event's own time zone, with the zone
- * named, because readers are spread across continents and a bare "09:00" misleads half of them;
- * a reader who has given their time zone also sees the time in it (see `merge-fields.ts`).
+ * named, because readers are spread across continents and a bare "09:00" misleads half of them.
+ * For a reader who has given a time zone, the time in that zone follows (see `merge-fields.ts`).
  */
 
 const dayFormat = (timeZone: string) =>
@@ -29,7 +29,7 @@ export function formatEventWhen(startsAt: Date, endsAt: Date | null, timeZone: s
   return `${start} – ${day.format(endsAt)}, ${time.format(endsAt)} (${zone})`;
 }
 
-/** An all-day end at midnight belongs to the day before; any other end is on its own day. */
+/** Returns the last day of an all-day event: the day before an end at midnight, else the end's day. */
 function lastDayOf(endsAt: Date, zone: string): Date {
   const atMidnight = timeFormat(zone).format(endsAt) === '00:00';
   return atMidnight ? new Date(endsAt.getTime() - 1) : endsAt;

@@ -2,9 +2,9 @@
  * Merge fields: placeholders that an issue is rendered with once, and that each recipient's
  * copy fills in. Values are HTML-escaped in HTML bodies and left as they are in text bodies.
  *
- * Besides the fixed fields, an event's time carries a local-time placeholder holding the event's
- * start, end and zone; it becomes "; your time: …" in the reader's own time zone when the reader
- * has given one that differs from the event's, and nothing otherwise (the archive, test sends).
+ * Besides the fixed fields, an event's time carries a local-time placeholder with the event's
+ * start, end and zone. It becomes "; your time: …" in the reader's time zone when the reader has
+ * given one that differs from the event's, and is removed otherwise (the archive, test sends).
  */
 import { formatEventWhen } from '../../emails/format.ts';
 
@@ -23,7 +23,7 @@ const pattern = /\{\{gz:(name|email|unsubscribe_url|preferences_url|web_version_
 /** `{{gz:local_time:<start>,<end>,<zone>}}`, times in whole seconds since 1970 and `<end>` optional. */
 const localTimePattern = /\{\{gz:local_time:(-?[0-9]{1,12}),(-?[0-9]{0,12}),([A-Za-z0-9_+\-/]{1,64})\}\}/g;
 
-/** The placeholder that shows an event's time in the reader's zone. */
+/** Returns the placeholder that shows an event's time in the reader's zone. */
 export function localTimeField(startsAt: Date, endsAt: Date | null, timeZone: string): string {
   const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
   return `{{gz:local_time:${seconds(startsAt)},${endsAt ? seconds(endsAt) : ''},${timeZone}}}`;
@@ -34,7 +34,7 @@ function localTime(start: string, end: string, eventZone: string, readerZone: st
   const startsAt = new Date(Number(start) * 1000);
   const endsAt = end ? new Date(Number(end) * 1000) : null;
   const inReaderZone = formatEventWhen(startsAt, endsAt, readerZone);
-  // An unknown zone is shown as UTC by formatEventWhen; say nothing rather than mislabel it.
+  // formatEventWhen falls back to UTC for an unknown zone, so the field is left empty instead.
   if (!inReaderZone.endsWith(`(${readerZone})`)) return '';
   return `; your time: ${inReaderZone}`;
 }

@@ -89,7 +89,7 @@ function eventView(item: ComposedItem, publicUrl: string): EventView {
   };
 }
 
-/** The event's time in its own zone, then the reader's local time (a merge field), unless all-day. */
+/** Formats the event's time in its own zone, followed by the reader's local time (a merge field) unless the event is all-day. */
 function eventWhen(item: ComposedItem, startsAt: Date): string {
   const endsAt = item.ends_at ? new Date(item.ends_at) : null;
   const when = formatEventWhen(startsAt, endsAt, item.timezone, item.all_day);

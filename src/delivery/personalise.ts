@@ -51,7 +51,7 @@ export async function mergeValuesFor(deps: Deps, rendered: RenderedCampaign, rec
   };
 }
 
-// One composed message per rendered campaign; the worker keeps each rendered campaign for the
+// One composed message per rendered campaign. The worker keeps each rendered campaign for the
 // length of a send, so every copy after the first is only filled in.
 const templates = new WeakMap<RenderedCampaign, Promise<MessageTemplate>>();
 

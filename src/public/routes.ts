@@ -398,7 +398,7 @@ ${view.topics.map((topic, index) => html`<div class="check"><input type="checkbo
   );
 }
 
-/** The IANA zones this runtime knows, for the preference centre's list. */
+/** Returns the IANA zones this runtime supports, for the preference centre's list. */
 function timeZoneNames(): string[] {
   return Intl.supportedValuesOf('timeZone');
 }

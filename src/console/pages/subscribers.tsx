@@ -776,7 +776,8 @@ export function registerSubscriberPages(app: Hono<AppEnv>): void {
     const listIds = slug ? (await resolveLists(deps.db, [slug], { path: 'list' })).map((list) => list.id) : [];
     const left = await unsubscribe(deps, subscriber.id, listIds, staffContext(c), { actor: c.var.staff?.name });
     c.set('auditDetails', { subscriberId: subscriber.id, lists: left });
-    const notice = left.length === 0 ? 'already-unsubscribed' : slug ? 'unsubscribed-list' : 'unsubscribed';
+    let notice = slug ? 'unsubscribed-list' : 'unsubscribed';
+    if (left.length === 0) notice = 'already-unsubscribed';
     return redirectWithNotice(c, `/console/subscribers/${subscriber.id}`, notice);
   });
 
